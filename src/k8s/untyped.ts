@@ -1,0 +1,50 @@
+// Safe readers for untrusted, untyped JSON values from manifests: each returns a typed value or
+// a neutral default, so normalisation never throws on a malformed field.
+
+export type UntypedRecord = Readonly<Record<string, unknown>>;
+
+const emptyRecord: UntypedRecord = Object.freeze({});
+
+export function asRecord(value: unknown): UntypedRecord {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as UntypedRecord)
+    : emptyRecord;
+}
+
+export function asArray(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function asString(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return '';
+}
+
+export function asOptionalBoolean(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return undefined;
+}
+
+export function asOptionalNumber(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+    return Number(value);
+  return undefined;
+}
+
+export function asStringMap(value: unknown): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(asRecord(value))) out[key] = asString(v);
+  return out;
+}
+
+export function asStringArray(value: unknown): string[] {
+  return asArray(value).map(asString);
+}
+
+export function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}

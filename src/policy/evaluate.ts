@@ -1,0 +1,287 @@
+// Evaluates compiled policies against normalised objects. Sections are ORed, groups ANDed;
+// groups on one subject level must hold for the same element. A violation is a result, never an
+// exception. Image-dependent sections are reported as undecided until scan data exists.
+
+import type {
+  ClusterObject,
+  LifecycleStage,
+  ObjectMeta,
+  Suppression,
+  Undecided,
+  Violation,
+} from '../model/index.ts';
+import type { CompiledPolicy, CompiledScope, LevelNode } from './compile.ts';
+import { levels, rootScope } from './field.ts';
+import type { AnyScope } from './field.ts';
+import type { FieldValue } from './values.ts';
+
+/** Annotation listing policy ids (or names) to skip for one object. */
+export const ignoreAnnotation = 'palisade.dev/ignore';
+
+export interface EvaluationResult {
+  readonly violations: Violation[];
+  readonly undecided: Undecided[];
+  readonly suppressed: Suppression[];
+}
+
+export interface EvaluateOptions {
+  /** Stages being evaluated; a policy runs when it has one of them. */
+  readonly stages: readonly LifecycleStage[];
+  /** Cluster name, for scopes that name one; without it cluster conditions are not applied. */
+  readonly cluster?: string;
+  /** Evaluation time, for exclusion expiry. */
+  readonly now?: number;
+}
+
+interface NodeMatch {
+  readonly scope: AnyScope;
+  readonly messages: string[];
+  readonly children: { readonly level: string; readonly matches: NodeMatch[] }[];
+}
+
+function metaOf(object: ClusterObject): ObjectMeta {
+  return object.meta;
+}
+
+function scopeMatches(
+  scope: CompiledScope,
+  meta: ObjectMeta,
+  cluster: string | undefined,
+): boolean {
+  if (scope.cluster && cluster !== undefined && !scope.cluster.test(cluster)) return false;
+  if (scope.namespace && !scope.namespace.test(meta.namespace)) return false;
+  if (scope.label) {
+    const { key, value } = scope.label;
+    if (!Object.entries(meta.labels).some(([k, v]) => key.test(k) && value.test(v))) return false;
+  }
+  return true;
+}
+
+function isExcluded(
+  compiled: CompiledPolicy,
+  object: ClusterObject,
+  options: EvaluateOptions,
+): boolean {
+  const meta = metaOf(object);
+  const now = options.now ?? Date.now();
+  return compiled.exclusions.some((exclusion) => {
+    if (exclusion.expiresAt !== undefined && exclusion.expiresAt < now) return false;
+    if (
+      exclusion.imageName !== undefined &&
+      exclusion.deploymentName === undefined &&
+      exclusion.scope === undefined
+    ) {
+      // An image exclusion: skip workloads whose every image starts with the excluded name.
+      return (
+        object.kind === 'Workload' &&
+        object.containers.length > 0 &&
+        object.containers.every((c) => c.image.fullName.startsWith(exclusion.imageName ?? ''))
+      );
+    }
+    if (exclusion.deploymentName && !exclusion.deploymentName.test(meta.name)) return false;
+    if (exclusion.scope && !scopeMatches(exclusion.scope, meta, options.cluster)) return false;
+    return exclusion.deploymentName !== undefined || exclusion.scope !== undefined;
+  });
+}
+
+/** Values of `values` that satisfy a predicate, for the message; all values when inverted. */
+function matchGroupValues(
+  values: readonly FieldValue[],
+  predicates: readonly ((v: FieldValue) => boolean)[],
+  and: boolean,
+): FieldValue[] | null {
+  if (and) {
+    const hits: FieldValue[] = [];
+    for (const predicate of predicates) {
+      const hit = values.find(predicate);
+      if (hit === undefined) return null;
+      hits.push(hit);
+    }
+    return hits;
+  }
+  const hits = values.filter((v) => predicates.some((p) => p(v)));
+  return hits.length > 0 ? hits : null;
+}
+
+function matchNode(node: LevelNode, scope: AnyScope): NodeMatch | null {
+  const messages: string[] = [];
+  for (const group of node.groups) {
+    const values = group.field.extract(scope);
+    const hits = matchGroupValues(values, group.predicates, group.and);
+    let matched = hits !== null;
+    if (group.field.required) matched = !matched;
+    if (group.negate) matched = !matched;
+    if (!matched) return null;
+    messages.push(group.field.describe(scope, hits ?? values, group.negate));
+  }
+  const children: NodeMatch['children'] = [];
+  for (const child of node.children) {
+    const definition = levels[child.level];
+    const elements = definition.elements?.(scope) ?? [];
+    const matches: NodeMatch[] = [];
+    for (const element of elements) {
+      const match = matchNode(child, { ...scope, [definition.key]: element });
+      if (match) matches.push(match);
+    }
+    if (matches.length === 0) return null;
+    children.push({ level: child.level, matches });
+  }
+  return { scope, messages, children };
+}
+
+function collectMessages(match: NodeMatch, into: string[]): void {
+  into.push(...match.messages);
+  for (const child of match.children) for (const m of child.matches) collectMessages(m, into);
+}
+
+interface PendingViolation {
+  readonly container?: string;
+  readonly message: string;
+}
+
+/** Flattens a root match into violations: one per matched container when containers decide it. */
+function violationsOf(match: NodeMatch): PendingViolation[] {
+  const rootMessages = match.messages;
+  const containerChild = match.children.find((c) => c.level === 'container');
+  const others: string[] = [];
+  for (const child of match.children) {
+    if (child === containerChild) continue;
+    for (const m of child.matches) collectMessages(m, others);
+  }
+  const join = (parts: string[]) => [...new Set(parts)].join('; ');
+  if (!containerChild)
+    return [{ message: join([...rootMessages, ...others]) || 'matches the policy' }];
+  return containerChild.matches.map((m) => {
+    const own: string[] = [];
+    collectMessages(m, own);
+    const container = (m.scope.container as { name: string }).name;
+    return { container, message: join([...own, ...rootMessages, ...others]) };
+  });
+}
+
+function ignoredPolicies(meta: ObjectMeta): Set<string> | null {
+  const raw = meta.annotations[ignoreAnnotation];
+  if (raw === undefined) return null;
+  return new Set(
+    raw
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== ''),
+  );
+}
+
+/** Evaluates one compiled policy against one object, adding to `result`. */
+export function evaluatePolicy(
+  compiled: CompiledPolicy,
+  object: ClusterObject,
+  options: EvaluateOptions,
+  result: EvaluationResult,
+): void {
+  if (object.kind !== compiled.subject) return;
+  const meta = metaOf(object);
+  if (
+    compiled.scopes.length > 0 &&
+    !compiled.scopes.some((s) => scopeMatches(s, meta, options.cluster))
+  )
+    return;
+  if (compiled.exclusions.length > 0 && isExcluded(compiled, object, options)) return;
+  const policy = compiled.policy;
+  const policyRef = { id: policy.id, name: policy.name, severity: policy.severity };
+  const objectRef = {
+    apiVersion: meta.apiVersion,
+    kind: meta.kind,
+    namespace: meta.namespace,
+    name: meta.name,
+  };
+  const scope = rootScope(object);
+  const pending: PendingViolation[] = [];
+  let undecided = false;
+  for (const section of compiled.sections) {
+    if (section.runtimeOnly) continue;
+    if (section.needsImage) {
+      // Decide what can be decided; if the rest holds, only an image scan can settle it.
+      if (matchNode(stripImageGroups(section.root), scope)) undecided = true;
+      continue;
+    }
+    const match = matchNode(section.root, scope);
+    if (match) pending.push(...violationsOf(match));
+  }
+  if (pending.length === 0) {
+    if (undecided)
+      result.undecided.push({
+        policy: policyRef,
+        object: objectRef,
+        reason: 'needs an image scan (uses image-derived criteria)',
+      });
+    return;
+  }
+  const ignored = ignoredPolicies(meta);
+  if (
+    ignored &&
+    (ignored.has(policy.id.toLowerCase()) ||
+      ignored.has(policy.name.toLowerCase()) ||
+      ignored.has('*'))
+  ) {
+    result.suppressed.push({
+      policy: policyRef,
+      object: objectRef,
+      file: object.source.file,
+      line: object.source.line,
+    });
+    return;
+  }
+  const seen = new Set<string>();
+  for (const p of pending) {
+    const key = `${p.container ?? ''}\u0000${p.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    result.violations.push({
+      policy: policyRef,
+      object: objectRef,
+      ...(p.container !== undefined ? { container: p.container } : {}),
+      message: p.message,
+      file: object.source.file,
+      line: object.source.line,
+      ...(policy.remediation ? { remediation: policy.remediation } : {}),
+    });
+  }
+}
+
+const strippedCache = new WeakMap<LevelNode, LevelNode>();
+
+function stripImageGroups(node: LevelNode): LevelNode {
+  const cached = strippedCache.get(node);
+  if (cached) return cached;
+  const stripped: LevelNode = {
+    level: node.level,
+    groups: node.groups.filter((g) => !g.field.needsImage),
+    children: node.children.map(stripImageGroups),
+  };
+  strippedCache.set(node, stripped);
+  return stripped;
+}
+
+/** Whether a policy takes part in an evaluation of these stages. */
+export function runsAtStages(compiled: CompiledPolicy, stages: readonly LifecycleStage[]): boolean {
+  return stages.some((s) => compiled.stages.has(s));
+}
+
+/** Evaluates every policy against every object. */
+export function evaluateAll(
+  policies: readonly CompiledPolicy[],
+  objects: readonly ClusterObject[],
+  options: EvaluateOptions,
+): EvaluationResult {
+  const result: EvaluationResult = { violations: [], undecided: [], suppressed: [] };
+  const active = policies.filter((p) => runsAtStages(p, options.stages));
+  const bySubject = new Map<string, CompiledPolicy[]>();
+  for (const p of active) {
+    const list = bySubject.get(p.subject);
+    if (list) list.push(p);
+    else bySubject.set(p.subject, [p]);
+  }
+  for (const object of objects) {
+    for (const p of bySubject.get(object.kind) ?? []) evaluatePolicy(p, object, options, result);
+  }
+  return result;
+}

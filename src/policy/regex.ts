@@ -1,0 +1,32 @@
+// Policy regexes with StackRox's semantics (pkg/regexutils): RE2 syntax, case-insensitive,
+// matched against the whole value. RE2 runs in linear time, so user patterns cannot ReDoS us.
+
+import RE2 from 're2';
+
+export interface ValueRegex {
+  readonly source: string;
+  test(value: string): boolean;
+}
+
+const cache = new Map<string, ValueRegex>();
+
+function compile(pattern: string, anchored: boolean): ValueRegex {
+  const key = `${anchored ? 'a' : 'c'}:${pattern}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  // Throws SyntaxError for patterns RE2 rejects (backreferences, lookaround, bad syntax).
+  const re = new RE2(anchored ? `^(?:${pattern})$` : pattern, 'iu');
+  const compiled: ValueRegex = { source: pattern, test: (value) => re.test(value) };
+  if (cache.size < 10_000) cache.set(key, compiled);
+  return compiled;
+}
+
+/** A whole-value, case-insensitive RE2 regex. Throws SyntaxError with RE2's reason. */
+export function compileValueRegex(pattern: string): ValueRegex {
+  return compile(pattern, true);
+}
+
+/** A case-insensitive RE2 regex that matches anywhere ("contains"), as Process Arguments uses. */
+export function compileContainsRegex(pattern: string): ValueRegex {
+  return compile(pattern, false);
+}
