@@ -5,7 +5,6 @@
 import type {
   BindingObject,
   ClusterObject,
-  ConfigObject,
   HorizontalPodAutoscalerObject,
   IngressObject,
   NetworkPolicyObject,
@@ -19,7 +18,7 @@ import type {
   Workload,
   WorkloadContext,
 } from '../model/index.ts';
-import { mapSelectorMatches, selectorMatches } from './labels.ts';
+import { firstMatchLabel, indexBySelector, mapSelectorMatches, selectorMatches } from './labels.ts';
 
 /** Objects without a namespace in a manifest land in "default" when applied. */
 export function effectiveNamespace(namespace: string): string {
@@ -85,16 +84,29 @@ export function grantsEverything(rules: readonly PolicyRule[]): boolean {
   );
 }
 
+type SelectorLookup<T> = (labels: Readonly<Record<string, string>>) => T[];
+
+function indexByNamespace<T extends { meta: { namespace: string } }>(
+  items: readonly T[],
+  requiredPair: (item: T) => readonly [string, string] | undefined,
+): Map<string, SelectorLookup<T>> {
+  const map = new Map<string, SelectorLookup<T>>();
+  for (const [namespace, list] of groupByNamespace(items))
+    map.set(namespace, indexBySelector(list, requiredPair));
+  return map;
+}
+
 interface Inventory {
-  readonly services: Map<string, ServiceObject[]>;
+  readonly services: Map<string, SelectorLookup<ServiceObject>>;
   readonly ingresses: Map<string, IngressObject[]>;
-  readonly networkPolicies: Map<string, NetworkPolicyObject[]>;
+  readonly networkPolicies: Map<string, SelectorLookup<NetworkPolicyObject>>;
   readonly serviceAccounts: Map<string, ServiceAccountObject>;
-  readonly pdbs: Map<string, PodDisruptionBudgetObject[]>;
+  readonly pdbs: Map<string, SelectorLookup<PodDisruptionBudgetObject>>;
   readonly hpas: Map<string, HorizontalPodAutoscalerObject[]>;
   readonly configs: Set<string>;
   readonly roles: Map<string, RoleObject>;
-  readonly bindings: readonly BindingObject[];
+  /** Bindings by subject: "sa:<ns>/<name>" or "group:<name>"; avoids a scan per workload. */
+  readonly bindingsBySubject: ReadonlyMap<string, readonly BindingObject[]>;
   readonly hasServiceAccounts: boolean;
   readonly hasConfigs: boolean;
 }
@@ -106,7 +118,7 @@ function buildInventory(objects: readonly ClusterObject[]): Inventory {
   for (const sa of byKind('ServiceAccount'))
     serviceAccounts.set(`${effectiveNamespace(sa.meta.namespace)}/${sa.meta.name}`, sa);
   const configs = new Set<string>();
-  for (const c of byKind('Config') as ConfigObject[])
+  for (const c of byKind('Config'))
     configs.add(`${effectiveNamespace(c.meta.namespace)}/${c.flavour}/${c.meta.name}`);
   const roles = new Map<string, RoleObject>();
   for (const role of byKind('Role')) {
@@ -118,15 +130,20 @@ function buildInventory(objects: readonly ClusterObject[]): Inventory {
     );
   }
   return {
-    services: groupByNamespace(byKind('Service')),
+    services: indexByNamespace(byKind('Service'), (s) => {
+      for (const key in s.selector) return [key, s.selector[key] ?? ''] as const;
+      return undefined;
+    }),
     ingresses: groupByNamespace(byKind('Ingress')),
-    networkPolicies: groupByNamespace(byKind('NetworkPolicy')),
+    networkPolicies: indexByNamespace(byKind('NetworkPolicy'), (p) =>
+      firstMatchLabel(p.podSelector),
+    ),
     serviceAccounts,
-    pdbs: groupByNamespace(byKind('PodDisruptionBudget')),
+    pdbs: indexByNamespace(byKind('PodDisruptionBudget'), (p) => firstMatchLabel(p.selector)),
     hpas: groupByNamespace(byKind('HorizontalPodAutoscaler')),
     configs,
     roles,
-    bindings: byKind('Binding'),
+    bindingsBySubject: indexBindings(byKind('Binding')),
     hasServiceAccounts: serviceAccounts.size > 0,
     hasConfigs: configs.size > 0,
   };
@@ -161,7 +178,7 @@ function exposureOf(workload: Workload, namespace: string, inventory: Inventory)
     }
   }
   const ingresses = inventory.ingresses.get(namespace) ?? [];
-  for (const service of inventory.services.get(namespace) ?? []) {
+  for (const service of inventory.services.get(namespace)?.(workload.podLabels) ?? []) {
     if (!mapSelectorMatches(service.selector, workload.podLabels)) continue;
     const routedBy = ingresses.filter((i) => i.backendServices.includes(service.meta.name));
     for (const servicePort of service.ports) {
@@ -262,13 +279,36 @@ function rulesOfRoleRef(binding: BindingObject, inventory: Inventory): readonly 
  * cluster-wide binding grants every verb on every resource; ELEVATED_CLUSTER_WIDE for any other
  * cluster-wide grant; ELEVATED_IN_NAMESPACE for grants within the namespace; DEFAULT otherwise.
  */
+function indexBindings(bindings: readonly BindingObject[]): Map<string, BindingObject[]> {
+  const index = new Map<string, BindingObject[]>();
+  for (const binding of bindings) {
+    const keys = new Set<string>();
+    for (const s of binding.subjects) {
+      if (s.kind === 'ServiceAccount')
+        keys.add(`sa:${effectiveNamespace(s.namespace || binding.meta.namespace)}/${s.name}`);
+      else if (s.kind === 'Group') keys.add(`group:${s.name}`);
+    }
+    for (const key of keys) {
+      const list = index.get(key);
+      if (list) list.push(binding);
+      else index.set(key, [binding]);
+    }
+  }
+  return index;
+}
+
 export function rbacLevelOf(
   namespace: string,
   serviceAccount: string,
   inventory: Inventory,
 ): RbacLevel {
   let level: RbacLevel = 'DEFAULT';
-  for (const binding of inventory.bindings) {
+  const candidates = new Set([
+    ...(inventory.bindingsBySubject.get(`sa:${namespace}/${serviceAccount}`) ?? []),
+    ...(inventory.bindingsBySubject.get('group:system:serviceaccounts') ?? []),
+    ...(inventory.bindingsBySubject.get(`group:system:serviceaccounts:${namespace}`) ?? []),
+  ]);
+  for (const binding of candidates) {
     if (!subjectIsServiceAccount(binding, namespace, serviceAccount)) continue;
     if (!binding.clusterScoped && effectiveNamespace(binding.meta.namespace) !== namespace)
       continue;
@@ -318,8 +358,8 @@ function danglingReferencesOf(
 
 function contextOf(workload: Workload, inventory: Inventory): WorkloadContext {
   const namespace = effectiveNamespace(workload.meta.namespace);
-  const policies = (inventory.networkPolicies.get(namespace) ?? []).filter((p) =>
-    selectorMatches(p.podSelector, workload.podLabels),
+  const policies = (inventory.networkPolicies.get(namespace)?.(workload.podLabels) ?? []).filter(
+    (p) => selectorMatches(p.podSelector, workload.podLabels),
   );
   const serviceAccount = inventory.serviceAccounts.get(
     `${namespace}/${workload.serviceAccountName}`,
@@ -337,7 +377,7 @@ function contextOf(workload: Workload, inventory: Inventory): WorkloadContext {
     rbacLevel: rbacLevelOf(namespace, workload.serviceAccountName, inventory),
     serviceAccountExists,
     serviceAccountAutomount: serviceAccount?.automountServiceAccountToken,
-    hasPodDisruptionBudget: (inventory.pdbs.get(namespace) ?? []).some(
+    hasPodDisruptionBudget: (inventory.pdbs.get(namespace)?.(workload.podLabels) ?? []).some(
       (pdb) =>
         pdb.selector.matchExpressions.length + Object.keys(pdb.selector.matchLabels).length > 0 &&
         selectorMatches(pdb.selector, workload.podLabels),

@@ -43,3 +43,41 @@ export function mapSelectorMatches(
 export function isEmptySelector(selector: LabelSelector): boolean {
   return Object.keys(selector.matchLabels).length === 0 && selector.matchExpressions.length === 0;
 }
+
+/**
+ * Indexes selector-bearing objects by one required label pair each, so finding the objects
+ * that may select a pod costs a few map lookups instead of a scan. Objects whose selector has
+ * no required pair are always candidates. Callers still verify each candidate.
+ */
+export function indexBySelector<T>(
+  items: readonly T[],
+  requiredPair: (item: T) => readonly [string, string] | undefined,
+): (labels: Readonly<Record<string, string>>) => T[] {
+  const byPair = new Map<string, T[]>();
+  const always: T[] = [];
+  for (const item of items) {
+    const pair = requiredPair(item);
+    if (!pair) {
+      always.push(item);
+      continue;
+    }
+    const key = `${pair[0]}\u0000${pair[1]}`;
+    const list = byPair.get(key);
+    if (list) list.push(item);
+    else byPair.set(key, [item]);
+  }
+  return (labels) => {
+    const out = always.length > 0 ? [...always] : [];
+    for (const key in labels) {
+      const list = byPair.get(`${key}\u0000${labels[key]}`);
+      if (list) out.push(...list);
+    }
+    return out;
+  };
+}
+
+/** The first matchLabels pair of a LabelSelector, for indexBySelector. */
+export function firstMatchLabel(selector: LabelSelector): readonly [string, string] | undefined {
+  for (const key in selector.matchLabels) return [key, selector.matchLabels[key] ?? ''];
+  return undefined;
+}

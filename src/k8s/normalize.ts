@@ -482,6 +482,7 @@ export function normaliseWorkload(object: ManifestObject, kind: WorkloadKind): W
     source: object.source,
     workloadKind: kind,
     replicas: replicasOf(kind, spec),
+    replicasSet: isPresent(spec.replicas),
     selector: isPresent(selectorValue) ? readLabelSelector(selectorValue) : null,
     podLabels,
     podAnnotations,

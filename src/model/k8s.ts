@@ -225,6 +225,8 @@ export interface Workload {
   readonly source: SourceLocation;
   readonly workloadKind: WorkloadKind;
   readonly replicas: number | null;
+  /** Whether spec.replicas is written (an omitted count is often left to an autoscaler). */
+  readonly replicasSet: boolean;
   readonly selector: LabelSelector | null;
   readonly podLabels: Readonly<Record<string, string>>;
   readonly podAnnotations: Readonly<Record<string, string>>;

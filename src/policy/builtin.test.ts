@@ -30,7 +30,7 @@ const referenceSchemes = new Set([
   'stackrox',
 ]);
 
-function run(policyId: string, kind: 'fire' | 'pass') {
+function run(policyId: string, kind: 'fire' | 'pass' | 'undecided') {
   const file = `${builtinDirectory}${policyId}.${kind}.yaml`;
   assert.ok(existsSync(file), `missing fixture ${policyId}.${kind}.yaml`);
   const parsed = parseManifestText(readFileSync(file, 'utf8'), `${policyId}.${kind}.yaml`);
@@ -75,6 +75,15 @@ describe('built-in policy pack', () => {
       it('compiles', () => {
         compilePolicy(policy);
       });
+      if (existsSync(`${builtinDirectory}${policy.id}.undecided.yaml`)) {
+        it('is undecided without an image scan on its .undecided.yaml fixture', () => {
+          const result = run(policy.id, 'undecided');
+          assert.deepEqual(result.violations, []);
+          assert.ok(result.undecided.length > 0, 'not reported as undecided');
+          assert.match(result.undecided[0]?.reason ?? '', /image scan/);
+        });
+        return;
+      }
       it('fires on its .fire.yaml fixture', () => {
         const result = run(policy.id, 'fire');
         assert.ok(result.violations.length > 0, 'no violation on the fire fixture');

@@ -1,15 +1,28 @@
 // Runs compiled policies over a set of manifest objects: normalise, derive context, evaluate.
 // The one path by which `check`, the admission webhook and Central evaluate deploy-time policy.
 
-import type { InputProblem, LifecycleStage, ManifestObject } from '../model/index.ts';
+import type {
+  InputProblem,
+  LifecycleStage,
+  ManifestObject,
+  ObjectRef,
+  SubjectKind,
+} from '../model/index.ts';
 import { normaliseAll } from '../k8s/index.ts';
 import type { CompiledPolicy } from './compile.ts';
 import { evaluateAll } from './evaluate.ts';
 import type { EvaluationResult } from './evaluate.ts';
 
+/** An object that took part in the check, with the subject kind policies see it as. */
+export interface CheckedObject extends ObjectRef {
+  readonly subject: SubjectKind;
+  readonly file: string;
+  readonly line: number;
+}
+
 export interface CheckResult extends EvaluationResult {
   readonly problems: InputProblem[];
-  readonly objectCount: number;
+  readonly checked: CheckedObject[];
 }
 
 export interface CheckOptions {
@@ -29,5 +42,14 @@ export function checkObjects(
     ...(options.now !== undefined ? { now: options.now } : {}),
     ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
   });
-  return { ...result, problems: normalised.problems, objectCount: objects.length };
+  const checked = normalised.objects.map((o) => ({
+    apiVersion: o.meta.apiVersion,
+    kind: o.meta.kind,
+    namespace: o.meta.namespace,
+    name: o.meta.name,
+    subject: o.kind,
+    file: o.source.file,
+    line: o.source.line,
+  }));
+  return { ...result, problems: normalised.problems, checked };
 }

@@ -10,7 +10,7 @@ import type {
   Undecided,
   Violation,
 } from '../model/index.ts';
-import type { CompiledPolicy, CompiledScope, LevelNode } from './compile.ts';
+import type { CompiledGroup, CompiledPolicy, CompiledScope, LevelNode } from './compile.ts';
 import { levels, rootScope } from './field.ts';
 import type { AnyScope } from './field.ts';
 import type { FieldValue } from './values.ts';
@@ -33,9 +33,14 @@ export interface EvaluateOptions {
   readonly now?: number;
 }
 
+interface Message {
+  readonly text: string;
+  readonly qualifier: boolean;
+}
+
 interface NodeMatch {
   readonly scope: AnyScope;
-  readonly messages: string[];
+  readonly messages: Message[];
   readonly children: { readonly level: string; readonly matches: NodeMatch[] }[];
 }
 
@@ -103,8 +108,49 @@ function matchGroupValues(
   return hits.length > 0 ? hits : null;
 }
 
+/** Whether a group holds on the scope, without allocating (the hot path of evaluation). */
+function testGroup(group: CompiledGroup, scope: AnyScope): boolean {
+  const raw = group.field.extractRaw(scope);
+  const predicates = group.predicates;
+  let matched: boolean;
+  if (raw === undefined) {
+    matched = false;
+  } else if (Array.isArray(raw)) {
+    const values = raw as readonly FieldValue[];
+    matched = group.and
+      ? predicates.every((p) => values.some(p))
+      : values.some((v) => predicates.some((p) => p(v)));
+  } else {
+    const value = raw as FieldValue;
+    matched = group.and ? predicates.every((p) => p(value)) : predicates.some((p) => p(value));
+  }
+  if (group.field.required) matched = !matched;
+  return group.negate ? !matched : matched;
+}
+
+/** Whether a node holds: its groups on the scope, and each child level on some element. */
+function testNode(node: LevelNode, scope: AnyScope): boolean {
+  for (const group of node.groups) if (!testGroup(group, scope)) return false;
+  for (const child of node.children) {
+    const definition = levels[child.level];
+    const elements = definition.elements?.(scope) ?? [];
+    const saved = scope[definition.key];
+    let found = false;
+    for (const element of elements) {
+      scope[definition.key] = element;
+      if (testNode(child, scope)) {
+        found = true;
+        break;
+      }
+    }
+    scope[definition.key] = saved;
+    if (!found) return false;
+  }
+  return true;
+}
+
 function matchNode(node: LevelNode, scope: AnyScope): NodeMatch | null {
-  const messages: string[] = [];
+  const messages: Message[] = [];
   for (const group of node.groups) {
     const values = group.field.extract(scope);
     const hits = matchGroupValues(values, group.predicates, group.and);
@@ -112,7 +158,12 @@ function matchNode(node: LevelNode, scope: AnyScope): NodeMatch | null {
     if (group.field.required) matched = !matched;
     if (group.negate) matched = !matched;
     if (!matched) return null;
-    messages.push(group.field.describe(scope, hits ?? values, group.negate));
+    // Negated groups are usually qualifiers ("not in kube-system"); they speak only when
+    // nothing else in the section does (see violationsOf).
+    messages.push({
+      text: group.field.describe(scope, hits ?? values, group.negate),
+      qualifier: group.negate,
+    });
   }
   const children: NodeMatch['children'] = [];
   for (const child of node.children) {
@@ -129,7 +180,7 @@ function matchNode(node: LevelNode, scope: AnyScope): NodeMatch | null {
   return { scope, messages, children };
 }
 
-function collectMessages(match: NodeMatch, into: string[]): void {
+function collectMessages(match: NodeMatch, into: Message[]): void {
   into.push(...match.messages);
   for (const child of match.children) for (const m of child.matches) collectMessages(m, into);
 }
@@ -143,16 +194,19 @@ interface PendingViolation {
 function violationsOf(match: NodeMatch): PendingViolation[] {
   const rootMessages = match.messages;
   const containerChild = match.children.find((c) => c.level === 'container');
-  const others: string[] = [];
+  const others: Message[] = [];
   for (const child of match.children) {
     if (child === containerChild) continue;
     for (const m of child.matches) collectMessages(m, others);
   }
-  const join = (parts: string[]) => [...new Set(parts)].join('; ');
+  const join = (parts: Message[]) => {
+    const primary = parts.filter((m) => !m.qualifier);
+    return [...new Set((primary.length > 0 ? primary : parts).map((m) => m.text))].join('; ');
+  };
   if (!containerChild)
     return [{ message: join([...rootMessages, ...others]) || 'matches the policy' }];
   return containerChild.matches.map((m) => {
-    const own: string[] = [];
+    const own: Message[] = [];
     collectMessages(m, own);
     const container = (m.scope.container as { name: string }).name;
     return { container, message: join([...own, ...rootMessages, ...others]) };
@@ -176,6 +230,7 @@ export function evaluatePolicy(
   object: ClusterObject,
   options: EvaluateOptions,
   result: EvaluationResult,
+  objectScope?: AnyScope,
 ): void {
   if (object.kind !== compiled.subject) return;
   const meta = metaOf(object);
@@ -185,6 +240,14 @@ export function evaluatePolicy(
   )
     return;
   if (compiled.exclusions.length > 0 && isExcluded(compiled, object, options)) return;
+  const scope = objectScope ?? rootScope(object);
+  if (
+    !compiled.sections.some(
+      (s) => !s.runtimeOnly && testNode(s.needsImage ? stripImageGroups(s.root) : s.root, scope),
+    )
+  ) {
+    return;
+  }
   const policy = compiled.policy;
   const policyRef = { id: policy.id, name: policy.name, severity: policy.severity };
   const objectRef = {
@@ -193,7 +256,6 @@ export function evaluatePolicy(
     namespace: meta.namespace,
     name: meta.name,
   };
-  const scope = rootScope(object);
   const pending: PendingViolation[] = [];
   let undecided = false;
   for (const section of compiled.sections) {
@@ -281,7 +343,9 @@ export function evaluateAll(
     else bySubject.set(p.subject, [p]);
   }
   for (const object of objects) {
-    for (const p of bySubject.get(object.kind) ?? []) evaluatePolicy(p, object, options, result);
+    const scope = rootScope(object);
+    for (const p of bySubject.get(object.kind) ?? [])
+      evaluatePolicy(p, object, options, result, scope);
   }
   return result;
 }

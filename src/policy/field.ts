@@ -157,7 +157,7 @@ export const rootLevels: Readonly<Record<SubjectKind, LevelName>> = {
 };
 
 export function rootScope(object: ClusterObject): AnyScope {
-  return { [levels[rootLevels[object.kind]].key]: object } as AnyScope;
+  return { [levels[rootLevels[object.kind]].key]: object };
 }
 
 export interface FieldDefinition {
@@ -180,6 +180,8 @@ export interface FieldDefinition {
   readonly extension: boolean;
   readonly description: string;
   extract(scope: AnyScope): readonly FieldValue[];
+  /** The field's value(s) without normalising to a list: a scalar, a list, or undefined. */
+  extractRaw(scope: AnyScope): FieldValue | readonly FieldValue[] | undefined;
   /** Says what matched, for the violation message ("container 'app' is privileged"). */
   describe(scope: AnyScope, values: readonly FieldValue[], negated: boolean): string;
 }
@@ -225,7 +227,7 @@ export function subjectLabel(scope: AnyScope): string {
 
 function formatValue(value: FieldValue): string {
   if (Array.isArray(value)) return value.filter((v) => v !== '').join('=');
-  return String(value as string | number | boolean);
+  return String(value);
 }
 
 export function formatValues(values: readonly FieldValue[]): string {
@@ -263,6 +265,7 @@ export function defineField<L extends LevelName>(spec: FieldSpec<L>): FieldDefin
     extension: spec.extension ?? false,
     description: spec.description,
     extract,
+    extractRaw: (scope: AnyScope) => spec.extract(scope as unknown as LevelScopes[L]),
     describe,
   };
 }

@@ -15,4 +15,4 @@ export { defaultRegistry, FieldRegistry } from './registry.ts';
 export type { FieldDefinition, LevelName } from './field.ts';
 export { levels } from './field.ts';
 export { checkObjects } from './check.ts';
-export type { CheckResult, CheckOptions } from './check.ts';
+export type { CheckResult, CheckOptions, CheckedObject } from './check.ts';

@@ -102,7 +102,7 @@ export function parsePolicyText(text: string, file: string): Policy[] {
     );
   }
   if (typeof json === 'object' && json !== null && !Array.isArray(json) && 'policies' in json) {
-    const policies = (json as { policies: unknown }).policies;
+    const policies = json.policies;
     if (!Array.isArray(policies))
       throw new PalisadeError('policy-invalid', `${file}: "policies" must be an array`);
     return policies.map((p, i) => readPolicy(p, `${file}: policies[${i}]`));

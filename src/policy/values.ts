@@ -36,6 +36,7 @@ function regexOf(raw: string): (s: string) => boolean {
   } catch (error) {
     throw new Error(
       `invalid regex '${raw}': ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
 }
@@ -63,7 +64,8 @@ export function parseComparator(raw: string): (n: number) => boolean {
   if (!match)
     throw new Error(`expected a number with an optional comparator (< > <= >=), got '${raw}'`);
   const bound = Number(match[2]);
-  switch (match[1]) {
+  const operator: string = match[1] ?? '=';
+  switch (operator) {
     case '<':
       return (n) => n < bound;
     case '>':
@@ -169,7 +171,10 @@ export function capabilitySyntax(allowAll: boolean): ValueSyntax {
     parse(raw) {
       const value = normaliseCapability(raw);
       if (!known.has(value)) throw new Error(`unknown Linux capability '${raw}'`);
-      return (v) => typeof v === 'string' && normaliseCapability(v) === value;
+      // Dropping ALL drops every capability (StackRox querybuilders ForDropCaps).
+      return (v) =>
+        typeof v === 'string' &&
+        (normaliseCapability(v) === value || (allowAll && normaliseCapability(v) === 'ALL'));
     },
   };
 }

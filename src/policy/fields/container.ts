@@ -1,7 +1,8 @@
 // Criteria fields about one container: security context (effective, after pod inheritance),
-// capabilities, resources, probes, image reference, environment and ports.
+// capabilities, resources, probes, image reference, environment and ports; and the pod-level
+// security context as written, which the Pod Security Standards check on its own.
 
-import type { Container, Probe } from '../../model/index.ts';
+import type { Container, Probe, Workload } from '../../model/index.ts';
 import { defineField, triple } from '../field.ts';
 import type { FieldDefinition } from '../field.ts';
 import {
@@ -19,6 +20,17 @@ const buildDeploy = ['BUILD', 'DEPLOY', 'RUNTIME'] as const;
 
 /** StackRox reports memory fields in MB (10^6 bytes is what its UI shows as MB). */
 const megabytes = (bytes: number | null) => (bytes === null ? 0 : bytes / 1e6);
+
+const seccompSettings = ['UNCONFINED', 'RUNTIME_DEFAULT', 'LOCALHOST', 'UNSET'];
+
+/** A seccompProfile.type as the Seccomp Profile Setting fields report it. */
+function seccompSetting(type: string | undefined): string {
+  if (type === undefined) return 'UNSET';
+  return type === 'RuntimeDefault' ? 'RUNTIME_DEFAULT' : type.toUpperCase();
+}
+
+const pod = (text: string, workload: Workload) =>
+  `${workload.workloadKind.toLowerCase()} '${workload.meta.name}' ${text}`;
 
 function sameProbe(a: Probe | undefined, b: Probe | undefined): boolean {
   return (
@@ -341,6 +353,41 @@ export const containerFields: FieldDefinition[] = [
       c(`adds capabilities ${container.securityContext.capabilities.add.join(', ')}`, container),
   }),
   defineField({
+    name: 'Drops ALL Capabilities',
+    levels: ['container'],
+    syntax: booleanSyntax,
+    multiple: false,
+    extension: true,
+    description:
+      'Whether capabilities.drop contains the exact string ALL (PSA check_capabilities_restricted compares case-sensitively).',
+    extract: ({ container }) => container.securityContext.capabilities.drop.includes('ALL'),
+    describe: ({ container }) =>
+      c(
+        'does not drop ALL capabilities; add "ALL" to securityContext.capabilities.drop',
+        container,
+      ),
+  }),
+  defineField({
+    name: 'Seccomp Profile Setting',
+    levels: ['container'],
+    syntax: enumSyntax(seccompSettings),
+    negatable: true,
+    extension: true,
+    description:
+      'Effective seccompProfile.type as written (container over pod, legacy annotations included): UNCONFINED, RUNTIME_DEFAULT, LOCALHOST, or UNSET when neither sets one. Unlike Seccomp Profile Type, unset is not Unconfined.',
+    extract: ({ container }) => seccompSetting(container.securityContext.seccompProfile?.type),
+    describe: ({ container }) =>
+      container.securityContext.seccompProfile === undefined
+        ? c(
+            'sets no seccomp profile; set securityContext.seccompProfile.type to RuntimeDefault (pod or container)',
+            container,
+          )
+        : c(
+            `runs with seccomp profile '${container.securityContext.seccompProfile.type}'; set securityContext.seccompProfile.type to RuntimeDefault or Localhost`,
+            container,
+          ),
+  }),
+  defineField({
     name: 'SELinux Type',
     levels: ['container'],
     syntax: regexSyntax,
@@ -349,7 +396,23 @@ export const containerFields: FieldDefinition[] = [
     description: "Effective seLinuxOptions.type ('' when unset).",
     extract: ({ container }) => container.securityContext.seLinuxOptions?.type ?? '',
     describe: ({ container }) =>
-      c(`sets SELinux type '${container.securityContext.seLinuxOptions?.type ?? ''}'`, container),
+      container.securityContext.seLinuxOptions?.type
+        ? c(`sets SELinux type '${container.securityContext.seLinuxOptions.type}'`, container)
+        : c('sets no SELinux type', container),
+  }),
+  defineField({
+    name: 'SELinux Options Set',
+    levels: ['container'],
+    syntax: booleanSyntax,
+    multiple: false,
+    extension: true,
+    description:
+      'Whether the effective seLinuxOptions (container over pod) set any of type, user, role or level.',
+    extract: ({ container }) =>
+      Object.values(container.securityContext.seLinuxOptions ?? {}).some(
+        (v) => v !== undefined && v !== '',
+      ),
+    describe: ({ container }) => c('sets no seLinuxOptions', container),
   }),
   defineField({
     name: 'SELinux User Or Role Set',
@@ -562,5 +625,111 @@ export const containerFields: FieldDefinition[] = [
     extract: ({ container }) => [...container.command, ...container.args].join(' '),
     describe: ({ container }) =>
       c(`runs '${[...container.command, ...container.args].join(' ')}'`, container),
+  }),
+  // Pod-level securityContext values as written. PSA (check_runAsNonRoot, check_runAsUser,
+  // check_seccompProfile_*, check_appArmorProfile, check_seLinuxOptions) rejects a bad pod-level
+  // value even when every container overrides it, because containers added later (ephemeral
+  // containers) inherit it; the effective container fields above cannot see that case.
+  defineField({
+    name: 'Pod Seccomp Profile Setting',
+    levels: ['workload'],
+    syntax: enumSyntax(seccompSettings),
+    negatable: true,
+    extension: true,
+    description:
+      'spec.securityContext.seccompProfile.type (or the legacy pod annotation): UNCONFINED, RUNTIME_DEFAULT, LOCALHOST, or UNSET.',
+    extract: ({ workload }) => seccompSetting(workload.podSecurityContext.seccompProfile?.type),
+    describe: ({ workload }) =>
+      pod(
+        `sets pod-level seccomp profile '${workload.podSecurityContext.seccompProfile?.type ?? 'unset'}'; set spec.securityContext.seccompProfile.type to RuntimeDefault or Localhost`,
+        workload,
+      ),
+  }),
+  defineField({
+    name: 'Pod AppArmor Profile',
+    levels: ['workload'],
+    syntax: regexSyntax,
+    negatable: true,
+    extension: true,
+    description: "spec.securityContext.appArmorProfile.type ('' when unset).",
+    extract: ({ workload }) => workload.podSecurityContext.appArmorProfile?.type ?? '',
+    describe: ({ workload }) =>
+      pod(
+        `sets pod-level AppArmor profile '${workload.podSecurityContext.appArmorProfile?.type ?? 'unset'}'; use RuntimeDefault or Localhost`,
+        workload,
+      ),
+  }),
+  defineField({
+    name: 'Pod SELinux Type',
+    levels: ['workload'],
+    syntax: regexSyntax,
+    negatable: true,
+    extension: true,
+    description: "spec.securityContext.seLinuxOptions.type ('' when unset).",
+    extract: ({ workload }) => workload.podSecurityContext.seLinuxOptions?.type ?? '',
+    describe: ({ workload }) =>
+      pod(
+        `sets pod-level SELinux type '${workload.podSecurityContext.seLinuxOptions?.type ?? ''}'; remove it or use container_t`,
+        workload,
+      ),
+  }),
+  defineField({
+    name: 'Pod Run As Non Root Setting',
+    levels: ['workload'],
+    syntax: enumSyntax(['TRUE', 'FALSE', 'UNSET']),
+    negatable: true,
+    extension: true,
+    description: 'spec.securityContext.runAsNonRoot as written: TRUE, FALSE or UNSET.',
+    extract: ({ workload }) => {
+      const v = workload.podSecurityContext.runAsNonRoot;
+      return v === undefined ? 'UNSET' : v ? 'TRUE' : 'FALSE';
+    },
+    describe: ({ workload }) =>
+      pod(
+        `sets spec.securityContext.runAsNonRoot to ${String(workload.podSecurityContext.runAsNonRoot ?? 'unset')}; set it to true`,
+        workload,
+      ),
+  }),
+  defineField({
+    name: 'Pod Run As User',
+    levels: ['workload'],
+    syntax: numberSyntax,
+    negatable: true,
+    extension: true,
+    description: 'spec.securityContext.runAsUser; no value when unset.',
+    extract: ({ workload }) => workload.podSecurityContext.runAsUser,
+    describe: ({ workload }) =>
+      pod(
+        `sets spec.securityContext.runAsUser to ${workload.podSecurityContext.runAsUser ?? 'unset'}; use a non-zero UID`,
+        workload,
+      ),
+  }),
+  defineField({
+    name: 'Pod Security Context Set',
+    levels: ['workload'],
+    syntax: booleanSyntax,
+    multiple: false,
+    extension: true,
+    description:
+      'Whether spec.securityContext sets any of runAsNonRoot, runAsUser, runAsGroup, fsGroup, supplementalGroups, seccompProfile, appArmorProfile, seLinuxOptions, sysctls or windowsOptions.hostProcess.',
+    extract: ({ workload }) => {
+      const sc = workload.podSecurityContext;
+      return (
+        [
+          sc.runAsNonRoot,
+          sc.runAsUser,
+          sc.runAsGroup,
+          sc.fsGroup,
+          sc.seccompProfile,
+          sc.appArmorProfile,
+          sc.seLinuxOptions,
+          sc.windowsHostProcess,
+        ].some((v) => v !== undefined) ||
+        sc.supplementalGroups.length > 0 ||
+        sc.sysctls.length > 0
+      );
+    },
+    describe: ({ workload }) =>
+      pod('has no pod-level securityContext; set spec.securityContext', workload),
   }),
 ];

@@ -6,8 +6,17 @@ import { defineField } from '../field.ts';
 import type { FieldDefinition } from '../field.ts';
 import { enumSyntax, numberSyntax, prefixSyntax } from '../values.ts';
 
+const exposureWords: Record<PortExposure['level'], string> = {
+  UNSET: 'by no Service',
+  INTERNAL: 'inside the cluster',
+  NODE: 'on every node',
+  HOST: 'on the host',
+  EXTERNAL: 'outside the cluster',
+  ROUTE: 'through a Route',
+};
+
 const p = (e: PortExposure) =>
-  `port ${e.containerPort}/${e.protocol} is exposed ${e.level === 'UNSET' ? 'by no Service' : `${e.level.toLowerCase()}ly`}${e.via ? ` via ${e.via}` : ''}${e.nodePort ? ` on node port ${e.nodePort}` : ''}`;
+  `port ${e.containerPort}/${e.protocol} is exposed ${exposureWords[e.level]}${e.via ? ` via ${e.via}` : ''}${e.nodePort ? ` on node port ${e.nodePort}` : ''}`;
 
 export const exposureFields: FieldDefinition[] = [
   defineField({

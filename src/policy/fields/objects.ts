@@ -4,10 +4,27 @@
 
 import type { ObjectMeta, PolicyRule } from '../../model/index.ts';
 import { defineField, pair } from '../field.ts';
-import type { FieldDefinition, LevelName, LevelScopes } from '../field.ts';
+import type { FieldDefinition, LevelScopes } from '../field.ts';
 import type { ValuePredicate, ValueSyntax } from '../values.ts';
 import { booleanSyntax, keyValueSyntax, numberSyntax, regexSyntax } from '../values.ts';
 import { compileValueRegex } from '../regex.ts';
+import { isValidPortName } from './workload.ts';
+
+// Subresources a "<resource>/*" rule grants that policies commonly name (kubectl api-resources).
+const knownSubresources = [
+  'exec',
+  'attach',
+  'portforward',
+  'proxy',
+  'log',
+  'status',
+  'eviction',
+  'binding',
+  'ephemeralcontainers',
+  'scale',
+  'approval',
+  'token',
+];
 
 /**
  * verb=resource, each a regex; a rule's "*" verb or resource grants whatever the value names,
@@ -26,7 +43,8 @@ export const grantSyntax: ValueSyntax = {
       const resourceOk =
         resource === '*' ||
         resourceRe.test(resource) ||
-        (resource.endsWith('/*') && resourceRe.test(`${resource.slice(0, -2)}/x`));
+        (resource.endsWith('/*') &&
+          knownSubresources.some((sub) => resourceRe.test(`${resource.slice(0, -2)}/${sub}`)));
       return (verb === '*' || verbRe.test(verb)) && resourceOk;
     };
   },
@@ -37,6 +55,9 @@ function grantsOf(rule: PolicyRule) {
 }
 
 const ruleLevels = ['roleRule', 'bindingRule'] as const;
+
+// Verbs that, granted together on every resource, amount to cluster-admin (as Polaris counts it).
+const everyVerb = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 
 function metaOf(scope: Partial<Record<string, unknown>>): ObjectMeta {
   for (const key of [
@@ -122,6 +143,17 @@ export const objectFields: FieldDefinition[] = [
     describe: (scope: RootScope, values) =>
       `${label(metaOf(scope))} has annotation(s) ${values.map((v) => (Array.isArray(v) ? String(v[0]) : String(v))).join(', ')}`,
   }),
+  defineField<(typeof nonWorkloadRoots)[number]>({
+    name: 'API Version',
+    levels: nonWorkloadRoots,
+    syntax: regexSyntax,
+    negatable: true,
+    extension: true,
+    description: 'apiVersion of the object as written (networking.k8s.io/v1, policy/v1beta1, …).',
+    extract: (scope: RootScope) => metaOf(scope).apiVersion,
+    describe: (scope: RootScope) =>
+      `${label(metaOf(scope))} uses apiVersion '${metaOf(scope).apiVersion}', which is deprecated or removed; move to the stable apiVersion`,
+  }),
   // RBAC rules (of a Role/ClusterRole, or of the role a binding references).
   defineField<(typeof ruleLevels)[number]>({
     name: 'RBAC Grant',
@@ -145,6 +177,8 @@ export const objectFields: FieldDefinition[] = [
     extension: true,
     description: "apiGroups of a rule ('' is the core group).",
     extract: ({ rule }) => rule.apiGroups,
+    describe: (scope, values) =>
+      `${label(metaOf(scope))} has a rule on API group(s) ${values.map((v) => (v === '' ? "'' (core)" : String(v))).join(', ')}`,
   }),
   defineField<(typeof ruleLevels)[number]>({
     name: 'RBAC Verb',
@@ -175,6 +209,10 @@ export const objectFields: FieldDefinition[] = [
     description: 'Whether the role or binding is cluster-wide (ClusterRole, ClusterRoleBinding).',
     extract: (scope: LevelScopes['role' | 'binding']) =>
       'role' in scope ? scope.role.clusterScoped : scope.binding.clusterScoped,
+    describe: (scope: LevelScopes['role' | 'binding']) => {
+      const object = 'role' in scope ? scope.role : scope.binding;
+      return `${label(object.meta)} is ${object.clusterScoped ? 'cluster-wide' : 'namespaced'}`;
+    },
   }),
   defineField({
     name: 'Role Reference',
@@ -203,14 +241,31 @@ export const objectFields: FieldDefinition[] = [
     multiple: false,
     extension: true,
     description:
-      'Whether the referenced role grants every verb on every resource (cluster-admin or equivalent).',
+      'Whether the referenced role grants every verb (* or all of get, list, watch, create, update, patch and delete) on every resource (cluster-admin or equivalent).',
     extract: ({ binding }) =>
       binding.roleRef.name === 'cluster-admin' ||
       (binding.roleRules ?? []).some(
-        (r) => r.verbs.includes('*') && r.resources.includes('*') && r.apiGroups.includes('*'),
+        (r) =>
+          r.resources.includes('*') &&
+          r.apiGroups.includes('*') &&
+          (r.verbs.includes('*') || everyVerb.every((verb) => r.verbs.includes(verb))),
       ),
     describe: ({ binding }) =>
       `${label(binding.meta)} grants every permission (${binding.roleRef.kind} '${binding.roleRef.name}')`,
+  }),
+  defineField({
+    name: 'Role Reference Found',
+    levels: ['binding'],
+    syntax: booleanSyntax,
+    multiple: false,
+    extension: true,
+    description:
+      "Whether the binding's roleRef resolves to a Role or ClusterRole in the same set (or a built-in ClusterRole: cluster-admin, admin, edit, view).",
+    extract: ({ binding }) => binding.roleRules !== null,
+    describe: ({ binding }) =>
+      binding.roleRules === null
+        ? `${label(binding.meta)} binds ${binding.roleRef.kind} '${binding.roleRef.name}', which is not in the input, so its permissions cannot be checked`
+        : `${label(binding.meta)} binds ${binding.roleRef.kind} '${binding.roleRef.name}', which is in the input`,
   }),
   defineField({
     name: 'Binding Subject',
@@ -255,6 +310,19 @@ export const objectFields: FieldDefinition[] = [
     describe: ({ service }) =>
       `Service '${service.meta.name}' sets externalIPs ${service.externalIPs.join(', ')}`,
   }),
+  defineField({
+    name: 'Invalid Target Port Name',
+    levels: ['servicePort'],
+    syntax: booleanSyntax,
+    multiple: false,
+    extension: true,
+    description:
+      'Whether targetPort is a name that is not a valid IANA service name, so it can never match a container port.',
+    extract: ({ servicePort }) =>
+      !/^[0-9]+$/.test(servicePort.targetPort) && !isValidPortName(servicePort.targetPort),
+    describe: ({ service, servicePort }) =>
+      `Service '${service.meta.name}' port ${servicePort.port} targets '${servicePort.targetPort}', which is not a valid port name; use the container port's number or a name of at most 15 lowercase letters, digits and hyphens`,
+  }),
   // Ingresses and Routes.
   defineField({
     name: 'Ingress TLS',
@@ -285,6 +353,7 @@ export const objectFields: FieldDefinition[] = [
     extension: true,
     description: 'ConfigMap or Secret.',
     extract: ({ config }) => config.flavour,
+    describe: ({ config }) => `${config.flavour} '${config.meta.name}' is a ${config.flavour}`,
   }),
   defineField({
     name: 'Config Key',

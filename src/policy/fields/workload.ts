@@ -34,6 +34,15 @@ export const safeSysctls = new Set([
   'net.ipv4.tcp_wmem',
 ]);
 
+/**
+ * Whether a port name is a valid IANA_SVC_NAME (RFC 6335), as Kubernetes validates container port
+ * names and Service targetPort names (k8s.io/apimachinery validation IsValidPortName): 1 to 15
+ * lowercase letters, digits and single inner hyphens, with at least one letter.
+ */
+export function isValidPortName(name: string): boolean {
+  return name.length <= 15 && /^[a-z0-9]+(-[a-z0-9]+)*$/.test(name) && /[a-z]/.test(name);
+}
+
 export const workloadFields: FieldDefinition[] = [
   defineField({
     name: 'Namespace',
@@ -43,7 +52,9 @@ export const workloadFields: FieldDefinition[] = [
     description: "The workload's namespace ('' when the manifest sets none).",
     extract: ({ workload }) => workload.meta.namespace,
     describe: ({ workload }) =>
-      w(`is in namespace '${workload.meta.namespace || 'default'}'`, workload),
+      workload.meta.namespace
+        ? w(`is in namespace '${workload.meta.namespace}'`, workload)
+        : w('sets no metadata.namespace, so it lands in the default namespace', workload),
   }),
   defineField({
     name: 'Replicas',
@@ -54,6 +65,23 @@ export const workloadFields: FieldDefinition[] = [
       'Desired replicas of a Deployment, StatefulSet, ReplicaSet or controller (1 when unset).',
     extract: ({ workload }) => workload.replicas ?? undefined,
     describe: ({ workload }) => w(`has ${workload.replicas ?? 0} replica(s)`, workload),
+  }),
+  defineField({
+    name: 'Replicas Set',
+    levels: ['workload'],
+    syntax: booleanSyntax,
+    multiple: false,
+    extension: true,
+    description:
+      'Whether spec.replicas is written in the manifest (an omitted count defaults to 1, but is often left to a HorizontalPodAutoscaler).',
+    extract: ({ workload }) => workload.replicasSet,
+    describe: ({ workload }) =>
+      w(
+        workload.replicasSet
+          ? `sets replicas to ${workload.replicas ?? 0}`
+          : 'leaves replicas unset',
+        workload,
+      ),
   }),
   defineField({
     name: 'Required Label',
@@ -215,7 +243,12 @@ export const workloadFields: FieldDefinition[] = [
     description: 'Whether metadata.ownerReferences names a controller.',
     extract: ({ workload }) => workload.meta.ownerKinds.length > 0,
     describe: ({ workload }) =>
-      w('is not managed by a controller (a naked pod); use a Deployment or Job', workload),
+      workload.meta.ownerKinds.length > 0
+        ? w(`is owned by ${workload.meta.ownerKinds.join(', ')}`, workload)
+        : w(
+            'is not managed by a controller; run it from a Deployment, StatefulSet or Job',
+            workload,
+          ),
   }),
   defineField({
     name: 'Disallowed Label',
@@ -249,6 +282,13 @@ export const workloadFields: FieldDefinition[] = [
     extension: true,
     description: 'spec.hostUsers (true when unset); false runs the pod in a user namespace.',
     extract: ({ workload }) => workload.hostUsers ?? true,
+    describe: ({ workload }) =>
+      workload.hostUsers === false
+        ? w('runs in a user namespace (hostUsers: false)', workload)
+        : w(
+            'shares the host user namespace; set hostUsers: false where the runtime supports it',
+            workload,
+          ),
   }),
   defineField({
     name: 'Host Aliases',
@@ -352,6 +392,10 @@ export const workloadFields: FieldDefinition[] = [
     extension: true,
     description: 'Whether a HorizontalPodAutoscaler targets the workload.',
     extract: ({ workload }) => workload.context.targetedByHpa,
+    describe: ({ workload }) =>
+      workload.context.targetedByHpa
+        ? w('is scaled by a HorizontalPodAutoscaler', workload)
+        : w('is not scaled by a HorizontalPodAutoscaler', workload),
   }),
   defineField({
     name: 'Update Strategy',
@@ -458,5 +502,36 @@ export const workloadFields: FieldDefinition[] = [
     extension: true,
     description: "spec.os.name ('' when unset).",
     extract: ({ workload }) => workload.osName,
+  }),
+  defineField({
+    name: 'API Version',
+    levels: ['workload'],
+    syntax: regexSyntax,
+    negatable: true,
+    extension: true,
+    description: 'apiVersion of the workload object as written (apps/v1, batch/v1beta1, …).',
+    extract: ({ workload }) => workload.meta.apiVersion,
+    describe: ({ workload }) =>
+      w(
+        `uses apiVersion '${workload.meta.apiVersion}', which is deprecated or removed; move to the stable apiVersion`,
+        workload,
+      ),
+  }),
+  defineField({
+    name: 'Invalid Container Port Name',
+    levels: ['workload'],
+    syntax: regexSyntax,
+    extension: true,
+    description:
+      'Names of container ports that are not valid IANA service names (at most 15 lowercase letters, digits and single hyphens, with a letter).',
+    extract: ({ workload }) =>
+      workload.containers.flatMap((c) =>
+        c.ports.map((p) => p.name).filter((n) => n !== '' && !isValidPortName(n)),
+      ),
+    describe: ({ workload }, values) =>
+      w(
+        `names container port(s) ${values.map((v) => `'${String(v)}'`).join(', ')}, which are not valid port names; use at most 15 lowercase letters, digits and hyphens`,
+        workload,
+      ),
   }),
 ];

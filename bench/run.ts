@@ -1,0 +1,18 @@
+// `npm run bench [-- NAME...]`: runs the named benchmarks (all by default). Each prints its
+// figures and ends with one line `bench NAME: key=value …`. Benchmarks never assert times.
+import { runCheckBench } from './check.ts';
+
+const benches: Record<string, () => string> = {
+  check: () => runCheckBench(),
+};
+
+const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+for (const name of names.length > 0 ? names : Object.keys(benches)) {
+  const bench = benches[name];
+  if (!bench) {
+    console.error(`bench: unknown benchmark '${name}'; known: ${Object.keys(benches).join(', ')}`);
+    process.exitCode = 2;
+    continue;
+  }
+  console.log(bench());
+}

@@ -1,0 +1,105 @@
+// `palisade check`: policy checks for Kubernetes manifests, for CI. Parsing and printing only;
+// the work is done by k8s/, policy/ and report/.
+
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { readManifests } from '../k8s/index.ts';
+import { PalisadeError } from '../model/index.ts';
+import type { CompiledPolicy, PolicySetName } from '../policy/index.ts';
+import { checkObjects, compilePolicy, policySetNames } from '../policy/index.ts';
+import { buildReport, severityNames, writers } from '../report/index.ts';
+import type { SeverityName } from '../report/index.ts';
+import { loadConfig } from './config.ts';
+import { selectPolicies, splitList } from './policies.ts';
+import type { CliContext } from './context.ts';
+
+interface CheckFlags {
+  output?: string;
+  failOn?: string;
+  severity?: string;
+  policy?: string[];
+  policies?: string;
+  include?: string[];
+  exclude?: string[];
+  config?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerCheck(program: Command, context: CliContext): void {
+  program
+    .command('check')
+    .description('check Kubernetes manifests (files, directories, or - for stdin) against policies')
+    .argument(
+      '<paths...>',
+      'manifest files or directories (recursively .yaml, .yml, .json); - reads stdin',
+    )
+    .addOption(new Option('-o, --output <format>', 'output format').choices([...writers.keys()]))
+    .addOption(
+      new Option(
+        '--fail-on <severity>',
+        'exit 1 when a violation is at or above this severity (default high)',
+      ).choices([...severityNames, 'none']),
+    )
+    .addOption(
+      new Option('--severity <severity>', 'show only violations at or above this severity').choices(
+        [...severityNames],
+      ),
+    )
+    .option('--policy <file|dir>', 'extra policies in StackRox JSON (repeatable)', collect)
+    .addOption(
+      new Option('--policies <set>', 'built-in policy set (default: default)').choices([
+        ...policySetNames,
+      ]),
+    )
+    .option(
+      '--include <ids>',
+      'run exactly these policies, enabled by default or not (repeatable, comma-separated)',
+      collect,
+    )
+    .option('--exclude <ids>', 'skip these policies (repeatable, comma-separated)', collect)
+    .option('--no-config', 'ignore .palisade.yaml')
+    .action(async (paths: string[], flags: CheckFlags) => {
+      context.exitCode = await runCheck(paths, flags, context);
+    });
+}
+
+async function runCheck(paths: string[], flags: CheckFlags, context: CliContext): Promise<number> {
+  const config = flags.config === false ? {} : loadConfig(context.cwd);
+  const output = flags.output ?? config.output ?? 'table';
+  const failOn = (flags.failOn ?? config.failOn ?? 'high') as SeverityName | 'none';
+  const minSeverity = (flags.severity ?? config.severity) as SeverityName | undefined;
+  const policies = selectPolicies({
+    set: (flags.policies ?? config.policies ?? 'default') as PolicySetName,
+    files: [...(config.policy ?? []), ...(flags.policy ?? [])],
+    include: splitList(flags.include ?? config.include),
+    exclude: splitList([...(config.exclude ?? []), ...(flags.exclude ?? [])]),
+  });
+  const compiled: CompiledPolicy[] = policies.map((p) => compilePolicy(p));
+  const writer = writers.get(output);
+  if (!writer) throw new PalisadeError('usage', `unknown output format '${output}'`);
+  const manifests = await readManifests(paths, { baseDir: context.cwd, stdin: context.stdin });
+  const result = checkObjects(manifests.objects, compiled);
+  const report = buildReport({
+    version: context.version,
+    violations: result.violations,
+    undecided: result.undecided,
+    suppressed: result.suppressed,
+    problems: [...manifests.problems, ...result.problems],
+    policies: compiled.map((c) => ({ ...c.policy, subject: c.subject })),
+    checked: result.checked,
+    files: manifests.files.length + (paths.includes('-') ? 1 : 0),
+    failOn,
+    ...(minSeverity ? { minSeverity } : {}),
+  });
+  context.stdout.write(writer.write(report, { color: context.color && output === 'table' }));
+  for (const problem of report.problems) {
+    if (problem.level === 'error' && output !== 'table') {
+      context.stderr.write(
+        `palisade: ${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.message}\n`,
+      );
+    }
+  }
+  if (report.summary.inputErrors > 0) return 2;
+  return report.summary.failed ? 1 : 0;
+}

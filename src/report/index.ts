@@ -1,0 +1,11 @@
+// Public surface of report/: the check report and its output writers.
+export { buildReport, severityName, severityRank, severityNames, objectLabel } from './report.ts';
+export type {
+  CheckReport,
+  CheckedObject,
+  ReportSummary,
+  SeverityName,
+  BuildReportInput,
+} from './report.ts';
+export type { ReportWriter, WriterOptions } from './writer.ts';
+export { writers } from './writers/all.ts';
