@@ -239,15 +239,12 @@ export function evaluatePolicy(
     !compiled.scopes.some((s) => scopeMatches(s, meta, options.cluster))
   )
     return;
-  if (compiled.exclusions.length > 0 && isExcluded(compiled, object, options)) return;
   const scope = objectScope ?? rootScope(object);
-  if (
-    !compiled.sections.some(
-      (s) => !s.runtimeOnly && testNode(s.needsImage ? stripImageGroups(s.root) : s.root, scope),
-    )
-  ) {
+  if (!testRoots(compiled).some((root) => testNode(root, scope))) {
     return;
   }
+  // Exclusions after the test: most objects do not match, and exclusions cost regexes.
+  if (compiled.exclusions.length > 0 && isExcluded(compiled, object, options)) return;
   const policy = compiled.policy;
   const policyRef = { id: policy.id, name: policy.name, severity: policy.severity };
   const objectRef = {
@@ -307,6 +304,20 @@ export function evaluatePolicy(
       ...(policy.remediation ? { remediation: policy.remediation } : {}),
     });
   }
+}
+
+const testRootCache = new WeakMap<CompiledPolicy, readonly LevelNode[]>();
+
+/** The trees a quick test walks: decidable sections, image sections without their image groups. */
+function testRoots(compiled: CompiledPolicy): readonly LevelNode[] {
+  let roots = testRootCache.get(compiled);
+  if (!roots) {
+    roots = compiled.sections
+      .filter((s) => !s.runtimeOnly)
+      .map((s) => (s.needsImage ? stripImageGroups(s.root) : s.root));
+    testRootCache.set(compiled, roots);
+  }
+  return roots;
 }
 
 const strippedCache = new WeakMap<LevelNode, LevelNode>();
