@@ -125,6 +125,14 @@ describe('palisade check (process)', () => {
     assert.ok(body.violations.every((v) => v.policy.severity === 'CRITICAL_SEVERITY'));
   });
 
+  it('fails on a violated policy with a deploy-time enforcement action whatever its severity', () => {
+    const args = ['check', 'test/fixtures/check', '--no-config', '--policy', 'test/fixtures/policies', '--include', 'test-enforced'];
+    const run = palisade([...args, '--fail-on', 'critical']);
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stdout, /policies with enforcement \(\d+\)/);
+    assert.equal(palisade([...args, '--fail-on', 'none']).code, 0);
+  });
+
   it('lists suppressions from the palisade.dev/ignore annotation', () => {
     const run = palisade(['check', 'test/fixtures/check', ...pinned, '-o', 'json']);
     const body = JSON.parse(run.stdout) as {

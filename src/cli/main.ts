@@ -53,15 +53,13 @@ export async function runCli(
   }
 }
 
-const isEntry =
-  process.argv[1] !== undefined && /(?:bin\/palisade|cli\/main\.ts)$/.test(process.argv[1]);
-if (isEntry) {
-  const code = await runCli(process.argv.slice(2), {
+/** Runs the CLI on this process's arguments and streams; bin/palisade calls it. */
+export async function main(): Promise<void> {
+  process.exitCode = await runCli(process.argv.slice(2), {
     cwd: process.cwd(),
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
     color: process.stdout.isTTY === true && !('NO_COLOR' in process.env),
   });
-  process.exitCode = code;
 }

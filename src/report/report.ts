@@ -43,7 +43,9 @@ export interface ReportSummary {
   readonly suppressed: number;
   readonly inputErrors: number;
   readonly failOn: SeverityName | 'none';
-  /** True when a violation is at or above failOn. */
+  /** Violations of policies with a build- or deploy-time enforcement action. */
+  readonly enforced: number;
+  /** True when a violation is at or above failOn, or one is enforced (and failOn is not none). */
   readonly failed: boolean;
 }
 
@@ -88,9 +90,26 @@ function compareViolations(a: Violation, b: Violation): number {
   );
 }
 
+/** Enforcement actions of the BUILD and DEPLOY stages (StackRox validator.go). */
+const enforcementActionsThatFail = new Set([
+  'FAIL_BUILD_ENFORCEMENT',
+  'SCALE_TO_ZERO_ENFORCEMENT',
+  'UNSATISFIABLE_NODE_CONSTRAINT_ENFORCEMENT',
+]);
+
 export function buildReport(input: BuildReportInput): CheckReport {
   const gate = input.failOn === 'none' ? Infinity : severityRank(input.failOn);
-  const failed = input.violations.some((v) => severityRank(v.policy.severity) >= gate);
+  // As roxctl's deployment check does, a violated policy that carries a build- or deploy-time
+  // enforcement action fails the run whatever its severity (unless failOn is none).
+  const enforcing = new Set(
+    input.policies
+      .filter((p) => (p.enforcementActions ?? []).some((a) => enforcementActionsThatFail.has(a)))
+      .map((p) => p.id),
+  );
+  const enforced = input.violations.filter((v) => enforcing.has(v.policy.id)).length;
+  const failed =
+    input.violations.some((v) => severityRank(v.policy.severity) >= gate) ||
+    (input.failOn !== 'none' && enforced > 0);
   const shownRank = input.minSeverity ? severityRank(input.minSeverity) : 0;
   const violations = input.violations
     .filter((v) => severityRank(v.policy.severity) >= shownRank)
@@ -115,6 +134,7 @@ export function buildReport(input: BuildReportInput): CheckReport {
       suppressed: input.suppressed.length,
       inputErrors: input.problems.filter((p) => p.level === 'error').length,
       failOn: input.failOn,
+      enforced,
       failed,
     },
   };

@@ -75,10 +75,12 @@ export function writeTable(report: CheckReport, options: WriterOptions): string 
     `${s.violations} violation(s) (${counts}) in ${s.objects} object(s) from ${s.files} file(s), ${s.policies} policies` +
       `${s.suppressed ? `, ${s.suppressed} suppressed` : ''}${s.undecided ? `, ${s.undecided} undecided` : ''}${s.inputErrors ? `, ${s.inputErrors} input error(s)` : ''}.`,
   );
-  if (s.failOn !== 'none')
+  if (s.inputErrors > 0)
+    out.push(`Incomplete: ${s.inputErrors} input error(s) above; fix them and run again.`);
+  else if (s.failOn !== 'none')
     out.push(
       s.failed
-        ? `Failed: violations at or above ${s.failOn}.`
+        ? `Failed: violations at or above ${s.failOn}${s.enforced ? ` or of policies with enforcement (${s.enforced})` : ''}.`
         : `Passed: nothing at or above ${s.failOn}.`,
     );
   return `${out.join('\n')}\n`;
