@@ -91,6 +91,12 @@ const nonWorkloadRoots = [
   'hpa',
 ] as const;
 
+/** The namespace an object is in; a Namespace (whose metadata.namespace is always '') is in itself. */
+function namespaceOf(scope: Partial<Record<string, unknown>>): string {
+  const meta = metaOf(scope);
+  return scope.namespace !== undefined ? meta.name : meta.namespace;
+}
+
 const label = (meta: ObjectMeta) => `${meta.kind} '${meta.name}'`;
 
 function percentOrNumber(value: string | null): { percent: boolean; n: number } | null {
@@ -109,10 +115,11 @@ export const objectFields: FieldDefinition[] = [
     levels: nonWorkloadRoots,
     syntax: regexSyntax,
     negatable: true,
-    description: "The object's namespace ('' for cluster-scoped objects and when unset).",
-    extract: (scope: RootScope) => metaOf(scope).namespace,
+    description:
+      "The object's namespace (a Namespace's own name; '' for other cluster-scoped objects and when unset).",
+    extract: (scope: RootScope) => namespaceOf(scope),
     describe: (scope: RootScope) =>
-      `${label(metaOf(scope))} is in namespace '${metaOf(scope).namespace || 'default'}'`,
+      `${label(metaOf(scope))} is in namespace '${namespaceOf(scope) || 'default'}'`,
   }),
   defineField<(typeof nonWorkloadRoots)[number]>({
     name: 'Object Name',
