@@ -13,7 +13,7 @@ import type {
 import type { CompiledGroup, CompiledPolicy, CompiledScope, LevelNode } from './compile.ts';
 import { levels, rootScope } from './field.ts';
 import type { AnyScope } from './field.ts';
-import type { FieldValue } from './values.ts';
+import type { FieldValue, ValuePredicate } from './values.ts';
 
 /** Annotation listing policy ids (or names) to skip for one object. */
 export const ignoreAnnotation = 'palisade.dev/ignore';
@@ -110,19 +110,31 @@ function matchGroupValues(
 
 /** Whether a group holds on the scope, without allocating (the hot path of evaluation). */
 function testGroup(group: CompiledGroup, scope: AnyScope): boolean {
+  // Plain loops, no closures: this runs for every (policy, object, group) and closures would
+  // allocate on each call.
   const raw = group.field.extractRaw(scope);
   const predicates = group.predicates;
-  let matched: boolean;
-  if (raw === undefined) {
-    matched = false;
-  } else if (Array.isArray(raw)) {
+  let matched = false;
+  if (raw !== undefined) {
+    const many = Array.isArray(raw);
     const values = raw as readonly FieldValue[];
-    matched = group.and
-      ? predicates.every((p) => values.some(p))
-      : values.some((v) => predicates.some((p) => p(v)));
-  } else {
-    const value = raw as FieldValue;
-    matched = group.and ? predicates.every((p) => p(value)) : predicates.some((p) => p(value));
+    const count = many ? values.length : 1;
+    if (group.and) {
+      matched = true;
+      for (let p = 0; p < predicates.length && matched; p++) {
+        const predicate = predicates[p] as ValuePredicate;
+        let any = false;
+        for (let v = 0; v < count && !any; v++)
+          any = predicate(many ? (values[v] as FieldValue) : (raw as FieldValue));
+        matched = any;
+      }
+    } else {
+      for (let v = 0; v < count && !matched; v++) {
+        const value = many ? (values[v] as FieldValue) : (raw as FieldValue);
+        for (let p = 0; p < predicates.length && !matched; p++)
+          matched = (predicates[p] as ValuePredicate)(value);
+      }
+    }
   }
   if (group.field.required) matched = !matched;
   return group.negate ? !matched : matched;
@@ -130,18 +142,19 @@ function testGroup(group: CompiledGroup, scope: AnyScope): boolean {
 
 /** Whether a node holds: its groups on the scope, and each child level on some element. */
 function testNode(node: LevelNode, scope: AnyScope): boolean {
-  for (const group of node.groups) if (!testGroup(group, scope)) return false;
-  for (const child of node.children) {
+  const groups = node.groups;
+  for (let g = 0; g < groups.length; g++)
+    if (!testGroup(groups[g] as CompiledGroup, scope)) return false;
+  const children = node.children;
+  for (let c = 0; c < children.length; c++) {
+    const child = children[c] as LevelNode;
     const definition = levels[child.level];
     const elements = definition.elements?.(scope) ?? [];
     const saved = scope[definition.key];
     let found = false;
-    for (const element of elements) {
-      scope[definition.key] = element;
-      if (testNode(child, scope)) {
-        found = true;
-        break;
-      }
+    for (let e = 0; e < elements.length && !found; e++) {
+      scope[definition.key] = elements[e];
+      found = testNode(child, scope);
     }
     scope[definition.key] = saved;
     if (!found) return false;
@@ -240,9 +253,10 @@ export function evaluatePolicy(
   )
     return;
   const scope = objectScope ?? rootScope(object);
-  if (!testRoots(compiled).some((root) => testNode(root, scope))) {
-    return;
-  }
+  const roots = testRoots(compiled);
+  let holds = false;
+  for (let r = 0; r < roots.length && !holds; r++) holds = testNode(roots[r] as LevelNode, scope);
+  if (!holds) return;
   // Exclusions after the test: most objects do not match, and exclusions cost regexes.
   if (compiled.exclusions.length > 0 && isExcluded(compiled, object, options)) return;
   const policy = compiled.policy;
