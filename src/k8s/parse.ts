@@ -39,6 +39,16 @@ function problem(
   return { level, code, message, file, line };
 }
 
+function tooDeep(limits: ParseLimits, file: string, line: number): InputProblem {
+  return problem(
+    'error',
+    'document-too-deep',
+    `document nests deeper than ${limits.maxDepth} levels`,
+    file,
+    line,
+  );
+}
+
 /** Finds the 1-based line of the first byte sequence that is not valid UTF-8, or 0. */
 function findInvalidUtf8Line(bytes: Uint8Array): number {
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -246,15 +256,7 @@ function parseWithYamlLibrary(
       continue;
     }
     if (exceedsDepth(doc.contents, limits.maxDepth)) {
-      result.problems.push(
-        problem(
-          'error',
-          'document-too-deep',
-          `document nests deeper than ${limits.maxDepth} levels`,
-          file,
-          docLine,
-        ),
-      );
+      result.problems.push(tooDeep(limits, file, docLine));
       continue;
     }
     let value: unknown;
@@ -378,15 +380,7 @@ export function parseManifestText(
     }
     const docLine = firstContentLine(chunk);
     if (valueExceedsDepth(value, limits.maxDepth)) {
-      result.problems.push(
-        problem(
-          'error',
-          'document-too-deep',
-          `document nests deeper than ${limits.maxDepth} levels`,
-          file,
-          docLine,
-        ),
-      );
+      result.problems.push(tooDeep(limits, file, docLine));
       continue;
     }
     collectObjects(value, null, file, (_node, fallback) => fallback, docLine, result);
