@@ -1,0 +1,9 @@
+// Public surface of risk/: deployment risk scores and their explanations.
+export {
+  scoreWorkload,
+  normaliseFactor,
+  policyViolationFactor,
+  serviceConfigurationFactor,
+  reachabilityFactor,
+} from './score.ts';
+export type { RiskFactor, RiskScore } from './score.ts';
