@@ -3,55 +3,122 @@
 // PodDisruptionBudgets and HorizontalPodAutoscalers. A policy using them states its subject.
 
 import type { ObjectMeta, PolicyRule } from '../../model/index.ts';
-import { defineField, pair } from '../field.ts';
+import { defineField, pair, triple } from '../field.ts';
 import type { FieldDefinition, LevelScopes } from '../field.ts';
 import type { ValuePredicate, ValueSyntax } from '../values.ts';
 import { booleanSyntax, keyValueSyntax, numberSyntax, regexSyntax } from '../values.ts';
 import { compileValueRegex } from '../regex.ts';
+import type { ValueRegex } from '../regex.ts';
 import { isValidPortName } from './workload.ts';
 
-// Subresources a "<resource>/*" rule grants that policies commonly name (kubectl api-resources).
-const knownSubresources = [
-  'exec',
-  'attach',
-  'portforward',
-  'proxy',
-  'log',
-  'status',
-  'eviction',
-  'binding',
-  'ephemeralcontainers',
-  'scale',
-  'approval',
-  'token',
-];
+// API groups of the resources policies name (kubectl api-resources on Kubernetes 1.30), with the
+// subresources a "<resource>/*" rule grants. A rule grants a resource only within its apiGroups.
+const resourceGroups: Readonly<Record<string, readonly string[]>> = {
+  pods: [''],
+  secrets: [''],
+  configmaps: [''],
+  services: [''],
+  endpoints: [''],
+  serviceaccounts: [''],
+  nodes: [''],
+  namespaces: [''],
+  persistentvolumes: [''],
+  persistentvolumeclaims: [''],
+  replicationcontrollers: [''],
+  events: ['', 'events.k8s.io'],
+  users: [''],
+  groups: [''],
+  uids: ['authentication.k8s.io'],
+  userextras: ['authentication.k8s.io'],
+  deployments: ['apps', 'extensions'],
+  replicasets: ['apps', 'extensions'],
+  statefulsets: ['apps'],
+  daemonsets: ['apps', 'extensions'],
+  jobs: ['batch'],
+  cronjobs: ['batch'],
+  roles: ['rbac.authorization.k8s.io'],
+  clusterroles: ['rbac.authorization.k8s.io'],
+  rolebindings: ['rbac.authorization.k8s.io'],
+  clusterrolebindings: ['rbac.authorization.k8s.io'],
+  ingresses: ['networking.k8s.io', 'extensions'],
+  networkpolicies: ['networking.k8s.io', 'extensions'],
+  endpointslices: ['discovery.k8s.io'],
+  validatingwebhookconfigurations: ['admissionregistration.k8s.io'],
+  mutatingwebhookconfigurations: ['admissionregistration.k8s.io'],
+  certificatesigningrequests: ['certificates.k8s.io'],
+  signers: ['certificates.k8s.io'],
+};
+
+const subresources: Readonly<Record<string, readonly string[]>> = {
+  pods: [
+    'exec',
+    'attach',
+    'portforward',
+    'proxy',
+    'log',
+    'status',
+    'eviction',
+    'binding',
+    'ephemeralcontainers',
+  ],
+  nodes: ['proxy', 'status'],
+  services: ['proxy', 'status'],
+  serviceaccounts: ['token'],
+  certificatesigningrequests: ['approval', 'status'],
+  deployments: ['scale', 'status'],
+  statefulsets: ['scale', 'status'],
+  replicasets: ['scale', 'status'],
+};
+
+/** Every known resource and subresource name in the given API groups ("*" is all of them). */
+function knownResourcesIn(groups: readonly string[]): string[] {
+  const all = groups.includes('*');
+  return Object.entries(resourceGroups)
+    .filter(([, g]) => all || g.some((group) => groups.includes(group)))
+    .flatMap(([name]) => [name, ...(subresources[name] ?? []).map((sub) => `${name}/${sub}`)]);
+}
+
+/** Whether a rule's resource entry, within its API groups, covers a resource the regex names. */
+function ruleCovers(resource: string, groups: readonly string[], named: ValueRegex): boolean {
+  if (resource === '*') return knownResourcesIn(groups).some((r) => named.test(r));
+  const base = resource.split('/')[0] ?? resource;
+  const known = resourceGroups[base];
+  const inGroup =
+    known === undefined || groups.includes('*') || known.some((g) => groups.includes(g));
+  if (!inGroup) return false;
+  if (resource.endsWith('/*'))
+    return (subresources[base] ?? []).some((sub) => named.test(`${base}/${sub}`));
+  return named.test(resource);
+}
 
 /**
- * verb=resource, each a regex; a rule's "*" verb or resource grants whatever the value names,
- * as the RBAC authorizer treats wildcards (k8s.io/apiserver rbac VerbMatches/ResourceMatches).
+ * verb=resource, each a regex. A rule grants what the RBAC authorizer would allow
+ * (k8s.io/apiserver rbac VerbMatches/ResourceMatches): "*" verbs grant any verb; "*" or
+ * "<resource>/*" resources grant the known (sub)resources of the rule's apiGroups.
  */
 export const grantSyntax: ValueSyntax = {
-  describe: 'verb=resource (each a regex; a rule with * grants any)',
+  describe:
+    'verb=resource (each a regex; a rule with * grants any verb, or any resource of its apiGroups)',
   parse(raw): ValuePredicate {
     const eq = raw.indexOf('=');
     if (eq < 0) throw new Error(`expected verb=resource, got '${raw}'`);
     const verbRe = compileValueRegex(raw.slice(0, eq) || '.*');
     const resourceRe = compileValueRegex(raw.slice(eq + 1) || '.*');
     return (v) => {
-      if (!Array.isArray(v) || v.length !== 2) return false;
-      const [verb, resource] = v as readonly [string, string];
-      const resourceOk =
-        resource === '*' ||
-        resourceRe.test(resource) ||
-        (resource.endsWith('/*') &&
-          knownSubresources.some((sub) => resourceRe.test(`${resource.slice(0, -2)}/${sub}`)));
-      return (verb === '*' || verbRe.test(verb)) && resourceOk;
+      if (!Array.isArray(v) || v.length !== 3) return false;
+      const [verb, resource, groups] = v as readonly [string, string, string];
+      return (
+        (verb === '*' || verbRe.test(verb)) && ruleCovers(resource, groups.split(','), resourceRe)
+      );
     };
   },
 };
 
 function grantsOf(rule: PolicyRule) {
-  return rule.verbs.flatMap((verb) => rule.resources.map((resource) => pair(verb, resource)));
+  const groups = rule.apiGroups.join(',');
+  return rule.verbs.flatMap((verb) =>
+    rule.resources.map((resource) => triple(verb, resource, groups)),
+  );
 }
 
 const ruleLevels = ['roleRule', 'bindingRule'] as const;

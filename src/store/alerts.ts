@@ -1,0 +1,231 @@
+// Alerts as StackRox has them: ACTIVE while a workload violates a policy, RESOLVED once it no
+// longer does (kept as history), ATTEMPTED for a denied admission. One ACTIVE alert per policy,
+// workload and stage; raising it again updates its violations and last-seen time.
+
+import {
+  PalisadeError,
+  type LifecycleStage,
+  type Severity,
+  type Violation,
+  type WorkloadKind,
+} from '../model/index.ts';
+import type { Queryable } from './database.ts';
+import { isoTime, isoTimeOrNull, isUuid, listPage, type Page, type PageRequest } from './page.ts';
+
+export type AlertState = 'ACTIVE' | 'RESOLVED' | 'ATTEMPTED';
+
+export interface AlertWorkloadRef {
+  /** The stored workload, when there is one (an admission denial has none). */
+  readonly id?: string;
+  readonly namespace: string;
+  readonly kind: WorkloadKind;
+  readonly name: string;
+}
+
+export interface AlertRecord {
+  readonly id: string;
+  readonly policyId: string;
+  readonly policyName: string;
+  readonly clusterId: string;
+  readonly namespace: string;
+  /** null once the workload is deleted. */
+  readonly workloadId: string | null;
+  readonly workloadKind: WorkloadKind;
+  readonly workloadName: string;
+  readonly state: AlertState;
+  readonly severity: Severity;
+  readonly lifecycleStage: LifecycleStage;
+  readonly violations: readonly Violation[];
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly resolvedAt: string | null;
+}
+
+export interface RaiseAlertInput {
+  readonly policy: { readonly id: string; readonly name: string; readonly severity: Severity };
+  readonly clusterId: string;
+  readonly workload: AlertWorkloadRef;
+  readonly lifecycleStage: LifecycleStage;
+  readonly violations: readonly Violation[];
+  /** ATTEMPTED records a denied admission: always a new alert. ACTIVE when omitted. */
+  readonly state?: 'ACTIVE' | 'ATTEMPTED';
+  readonly at?: Date;
+}
+
+export interface AlertFilter {
+  readonly state?: AlertState | readonly AlertState[];
+  readonly severity?: Severity | readonly Severity[];
+  readonly policyId?: string;
+  readonly clusterId?: string;
+  readonly namespace?: string;
+  readonly workloadId?: string;
+  /** Last seen at or after. */
+  readonly since?: Date;
+  /** Last seen at or before. */
+  readonly until?: Date;
+}
+
+interface AlertRow {
+  id: string;
+  policy_id: string;
+  policy_name: string;
+  cluster_id: string;
+  namespace: string;
+  workload_id: string | null;
+  workload_kind: WorkloadKind;
+  workload_name: string;
+  state: AlertState;
+  severity: Severity;
+  lifecycle_stage: LifecycleStage;
+  violations: Violation[];
+  first_seen: Date;
+  last_seen: Date;
+  resolved_at: Date | null;
+}
+
+const columns =
+  'id, policy_id, policy_name, cluster_id, namespace, workload_id, workload_kind, workload_name, ' +
+  'state, severity, lifecycle_stage, violations, first_seen, last_seen, resolved_at';
+
+function toAlert(row: AlertRow): AlertRecord {
+  return {
+    id: row.id,
+    policyId: row.policy_id,
+    policyName: row.policy_name,
+    clusterId: row.cluster_id,
+    namespace: row.namespace,
+    workloadId: row.workload_id,
+    workloadKind: row.workload_kind,
+    workloadName: row.workload_name,
+    state: row.state,
+    severity: row.severity,
+    lifecycleStage: row.lifecycle_stage,
+    violations: row.violations,
+    firstSeen: isoTime(row.first_seen),
+    lastSeen: isoTime(row.last_seen),
+    resolvedAt: isoTimeOrNull(row.resolved_at),
+  };
+}
+
+/**
+ * Creates an alert, or for ACTIVE updates the open one for the same policy, workload and stage
+ * (violations, severity, last seen). created tells which happened.
+ */
+export async function raiseAlert(
+  db: Queryable,
+  input: RaiseAlertInput,
+): Promise<{ readonly alert: AlertRecord; readonly created: boolean }> {
+  const state = input.state ?? 'ACTIVE';
+  const values = [
+    input.policy.id,
+    input.policy.name,
+    input.clusterId,
+    input.workload.namespace,
+    input.workload.id ?? null,
+    input.workload.kind,
+    input.workload.name,
+    state,
+    input.policy.severity,
+    input.lifecycleStage,
+    JSON.stringify(input.violations),
+    (input.at ?? new Date()).toISOString(),
+  ];
+  const insert = `INSERT INTO alerts (policy_id, policy_name, cluster_id, namespace, workload_id,
+       workload_kind, workload_name, state, severity, lifecycle_stage, violations, first_seen,
+       last_seen)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::timestamptz, $12::timestamptz)`;
+  // xmax is 0 for a row this statement inserted, non-zero for one it updated.
+  const returning = `RETURNING ${columns}, (xmax::text = '0') AS created`;
+  const sql =
+    state === 'ATTEMPTED'
+      ? `${insert} ${returning}`
+      : `${insert}
+     ON CONFLICT (policy_id, cluster_id, namespace, workload_kind, workload_name, lifecycle_stage)
+       WHERE state = 'ACTIVE'
+     DO UPDATE SET policy_name = excluded.policy_name, severity = excluded.severity,
+       violations = excluded.violations, workload_id = coalesce(excluded.workload_id, alerts.workload_id),
+       last_seen = greatest(alerts.last_seen, excluded.last_seen)
+     ${returning}`;
+  const [row] = await db.query<AlertRow & { created: boolean }>(sql, values);
+  if (row === undefined) throw new Error('INSERT returned no row');
+  return { alert: toAlert(row), created: row.created };
+}
+
+/** Resolves one ACTIVE or ATTEMPTED alert; a resolved alert is history and cannot change. */
+export async function resolveAlert(db: Queryable, id: string, at?: Date): Promise<AlertRecord> {
+  const notFound = new PalisadeError('alert-not-found', `no alert has id '${id}'`, { status: 404 });
+  if (!isUuid(id)) throw notFound;
+  const [row] = await db.query<AlertRow>(
+    `UPDATE alerts SET state = 'RESOLVED', resolved_at = coalesce($2::timestamptz, now())
+     WHERE id = $1 AND state <> 'RESOLVED' RETURNING ${columns}`,
+    [id, at?.toISOString() ?? null],
+  );
+  if (row !== undefined) return toAlert(row);
+  const existing = await getAlert(db, id);
+  if (existing === null) throw notFound;
+  throw new PalisadeError('alert-already-resolved', `alert '${id}' is already resolved`, {
+    status: 409,
+    details: { resolvedAt: existing.resolvedAt },
+  });
+}
+
+/**
+ * Resolves the ACTIVE alerts of one workload, except those of the policies it still violates
+ * (keepPolicyIds). Deleting a workload passes none. Returns the resolved alerts.
+ */
+export async function resolveWorkloadAlerts(
+  db: Queryable,
+  clusterId: string,
+  workload: Omit<AlertWorkloadRef, 'id'>,
+  options: { readonly keepPolicyIds?: readonly string[]; readonly at?: Date } = {},
+): Promise<AlertRecord[]> {
+  if (!isUuid(clusterId)) return [];
+  const rows = await db.query<AlertRow>(
+    `UPDATE alerts SET state = 'RESOLVED', resolved_at = coalesce($5::timestamptz, now())
+     WHERE state = 'ACTIVE' AND cluster_id = $1 AND namespace = $2 AND workload_kind = $3
+       AND workload_name = $4 AND NOT (policy_id = ANY($6::text[]))
+     RETURNING ${columns}`,
+    [
+      clusterId,
+      workload.namespace,
+      workload.kind,
+      workload.name,
+      options.at?.toISOString() ?? null,
+      options.keepPolicyIds ?? [],
+    ],
+  );
+  return rows.map(toAlert);
+}
+
+export async function getAlert(db: Queryable, id: string): Promise<AlertRecord | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await db.query<AlertRow>(`SELECT ${columns} FROM alerts WHERE id = $1`, [id]);
+  return row === undefined ? null : toAlert(row);
+}
+
+/** Newest first (by last seen). */
+export function listAlerts(
+  db: Queryable,
+  filter: AlertFilter = {},
+  page: PageRequest = {},
+): Promise<Page<AlertRecord>> {
+  const states = typeof filter.state === 'string' ? [filter.state] : filter.state;
+  const severities = typeof filter.severity === 'string' ? [filter.severity] : filter.severity;
+  return listPage(db, {
+    select: columns,
+    from: 'alerts',
+    where: [
+      ['state', 'in', states],
+      ['severity', 'in', severities],
+      ['policy_id', '=', filter.policyId],
+      ['cluster_id', 'uuid', filter.clusterId],
+      ['namespace', '=', filter.namespace],
+      ['workload_id', 'uuid', filter.workloadId],
+      ['last_seen', '>=', filter.since?.toISOString()],
+      ['last_seen', '<=', filter.until?.toISOString()],
+    ],
+    orderBy: 'last_seen DESC, id',
+    page,
+    map: toAlert,
+  });
+}

@@ -1,0 +1,16 @@
+// Public surface of store/: PostgreSQL persistence for Central, on embedded PGlite or a server.
+// Repositories are plain functions taking a Queryable (the database or an open transaction).
+export { openDatabase, isUniqueViolation } from './database.ts';
+export type { Database, Queryable, OpenDatabaseOptions } from './database.ts';
+export { applyMigrations, readMigrations } from './migrate.ts';
+export type { Migration } from './migrate.ts';
+export { isUuid } from './page.ts';
+export type { Page, PageRequest } from './page.ts';
+export * from './clusters.ts';
+export * from './workloads.ts';
+export * from './objects.ts';
+export * from './policies.ts';
+export * from './alerts.ts';
+export * from './risk-scores.ts';
+export * from './api-tokens.ts';
+export * from './audit-log.ts';
