@@ -177,13 +177,19 @@ export async function resolveWorkloadAlerts(
   db: Queryable,
   clusterId: string,
   workload: Omit<AlertWorkloadRef, 'id'>,
-  options: { readonly keepPolicyIds?: readonly string[]; readonly at?: Date } = {},
+  options: {
+    readonly keepPolicyIds?: readonly string[];
+    /** Resolve only alerts of these policies (those just re-evaluated); all when omitted. */
+    readonly onlyPolicyIds?: readonly string[];
+    readonly at?: Date;
+  } = {},
 ): Promise<AlertRecord[]> {
   if (!isUuid(clusterId)) return [];
   const rows = await db.query<AlertRow>(
     `UPDATE alerts SET state = 'RESOLVED', resolved_at = coalesce($5::timestamptz, now())
      WHERE state = 'ACTIVE' AND cluster_id = $1 AND namespace = $2 AND workload_kind = $3
        AND workload_name = $4 AND NOT (policy_id = ANY($6::text[]))
+       AND ($7::text[] IS NULL OR policy_id = ANY($7::text[]))
      RETURNING ${columns}`,
     [
       clusterId,
@@ -192,6 +198,7 @@ export async function resolveWorkloadAlerts(
       workload.name,
       options.at?.toISOString() ?? null,
       options.keepPolicyIds ?? [],
+      options.onlyPolicyIds ?? null,
     ],
   );
   return rows.map(toAlert);

@@ -14,3 +14,4 @@ export * from './alerts.ts';
 export * from './risk-scores.ts';
 export * from './api-tokens.ts';
 export * from './audit-log.ts';
+export * from './prune.ts';

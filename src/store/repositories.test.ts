@@ -13,7 +13,7 @@ import type {
 } from '../model/index.ts';
 import { PalisadeError } from '../model/index.ts';
 import { normaliseObject } from '../k8s/index.ts';
-import { startTestPostgres } from '../../test/kit/postgres.ts';
+import { databaseBackends, truncateAll } from '../../test/kit/backends.ts';
 import {
   appendAudit,
   createApiToken,
@@ -39,7 +39,6 @@ import {
   listPolicies,
   listRiskRanking,
   listWorkloads,
-  openDatabase,
   raiseAlert,
   recordClusterContact,
   resolveAlert,
@@ -139,14 +138,6 @@ async function rejectsWith(promise: Promise<unknown>, code: string, status: numb
 }
 
 /** Empties every table but the migration record, so each test starts from a fresh schema. */
-async function truncateAll(db: Database): Promise<void> {
-  const tables = await db.query<{ tablename: string }>(
-    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'",
-  );
-  await db.exec(
-    `TRUNCATE ${tables.map((t) => `"${t.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`,
-  );
-}
 
 export interface ContractBackend {
   readonly db: Database;
@@ -747,27 +738,4 @@ export function runRepositoryContract(name: string, open: () => Promise<Contract
   });
 }
 
-runRepositoryContract('PGlite (in memory)', async () => {
-  const db = await openDatabase();
-  return { db, close: () => db.close() };
-});
-
-runRepositoryContract('PostgreSQL 15', async () => {
-  const server = await startTestPostgres();
-  try {
-    const db = await openDatabase({ url: server.url });
-    return {
-      db,
-      close: async () => {
-        try {
-          await db.close();
-        } finally {
-          await server.stop();
-        }
-      },
-    };
-  } catch (error) {
-    await server.stop();
-    throw error;
-  }
-});
+for (const backend of databaseBackends) runRepositoryContract(backend.name, () => backend.open());

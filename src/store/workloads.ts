@@ -2,7 +2,7 @@
 // cluster. Writes are ordered per object by resourceVersion: an older version never replaces a
 // newer one, so replays and out-of-order deltas are harmless.
 
-import type { Workload, WorkloadKind } from '../model/index.ts';
+import type { Workload, WorkloadContext, WorkloadKind } from '../model/index.ts';
 import type { Queryable } from './database.ts';
 import { isoTime, isUuid, listPage, type Page, type PageRequest } from './page.ts';
 
@@ -45,10 +45,12 @@ interface WorkloadRow {
   uid: string;
   resource_version: string;
   object: Workload;
+  context: WorkloadContext | null;
   updated_at: Date;
 }
 
-const columns = 'id, cluster_id, namespace, kind, name, uid, resource_version, object, updated_at';
+const columns =
+  'id, cluster_id, namespace, kind, name, uid, resource_version, object, context, updated_at';
 
 function toWorkload(row: WorkloadRow): WorkloadRecord {
   return {
@@ -59,7 +61,8 @@ function toWorkload(row: WorkloadRow): WorkloadRecord {
     name: row.name,
     uid: row.uid,
     resourceVersion: row.resource_version,
-    workload: row.object,
+    // The stored object carries no context; detection writes the derived one beside it.
+    workload: row.context === null ? row.object : { ...row.object, context: row.context },
     updatedAt: isoTime(row.updated_at),
   };
 }
@@ -162,4 +165,18 @@ export function listWorkloads(
     page,
     map: toWorkload,
   });
+}
+
+/** Stores the context derived for a workload from the objects around it. */
+export async function saveWorkloadContext(
+  db: Queryable,
+  id: string,
+  context: WorkloadContext,
+): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  const rows = await db.query<{ id: string }>(
+    'UPDATE workloads SET context = $2::jsonb WHERE id = $1 RETURNING id',
+    [id, JSON.stringify(context)],
+  );
+  return rows.length > 0;
 }
