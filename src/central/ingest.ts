@@ -77,7 +77,11 @@ function toManifest(raw: z.infer<typeof kubernetesObject>): ManifestObject {
   };
 }
 
-async function storeObject(tx: Queryable, clusterId: string, object: ClusterObject): Promise<boolean> {
+async function storeObject(
+  tx: Queryable,
+  clusterId: string,
+  object: ClusterObject,
+): Promise<boolean> {
   if (object.kind === 'Workload') return (await upsertWorkload(tx, clusterId, object)).applied;
   if (object.kind === 'Namespace') return upsertNamespace(tx, clusterId, object);
   return (await upsertObject(tx, clusterId, object)).applied;

@@ -7,6 +7,7 @@ import { PalisadeError } from '../model/index.ts';
 import { registerCheck } from './check.ts';
 import type { CliContext } from './context.ts';
 import { registerPolicy } from './policy.ts';
+import { registerServe } from './serve.ts';
 
 const version = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -31,6 +32,7 @@ export async function runCli(
     });
   registerCheck(program, context);
   registerPolicy(program, context);
+  registerServe(program, context);
   try {
     await program.parseAsync(
       argv.filter((a) => a !== '--debug'),

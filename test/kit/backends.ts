@@ -23,7 +23,7 @@ export const databaseBackends: readonly { readonly name: string; open(): Promise
       async open() {
         const server = await startTestPostgres();
         try {
-          const db = await openDatabase({ url: server.url });
+          const db = await openDatabase({ url: server.url, poolSize: 4 });
           return {
             db,
             close: async () => {

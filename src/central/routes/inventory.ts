@@ -1,0 +1,328 @@
+// Sensor ingest (snapshot, deltas) and what Central knows of the clusters: deployments with
+// their context and risk, alerts (list, detail, resolve), the risk ranking and dashboard counts.
+// Ingest runs detection for what changed before answering, so a 200 means alerts are current.
+
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { PalisadeError } from '../../model/index.ts';
+import type { Severity } from '../../model/index.ts';
+import type { CompiledPolicy } from '../../policy/index.ts';
+import { compilePolicy } from '../../policy/index.ts';
+import type { AlertFilter, Database } from '../../store/index.ts';
+import {
+  appendAudit,
+  getAlert,
+  getCluster,
+  getRiskScore,
+  getWorkloadById,
+  listAlerts,
+  listPolicies,
+  listRiskRanking,
+  listWorkloads,
+  resolveAlert,
+} from '../../store/index.ts';
+import { principalOf } from '../auth.ts';
+import { detectCluster } from '../detect.ts';
+import {
+  deltasBody,
+  ingestDeltas,
+  ingestSnapshot,
+  parseIngestBody,
+  snapshotBody,
+} from '../ingest.ts';
+import type { IngestResult } from '../ingest.ts';
+import { parseSearchQuery } from '../search.ts';
+
+const idParams = z.object({ id: z.uuid('must be an id (a uuid)') });
+const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+};
+
+/** The enabled policies, compiled; read per detection so policy edits apply at once. */
+export async function enabledPolicies(db: Database): Promise<CompiledPolicy[]> {
+  const compiled: CompiledPolicy[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await listPolicies(db, {}, { limit: 1000, offset });
+    for (const record of page.items)
+      if (!record.disabled) compiled.push(compilePolicy(record.policy));
+    if (page.items.length < 1000) return compiled;
+  }
+}
+
+async function detectAfterIngest(db: Database, clusterId: string, result: IngestResult) {
+  const policies = await enabledPolicies(db);
+  const scope = result.clusterWide ? {} : { namespaces: result.changedNamespaces };
+  if (!result.clusterWide && result.changedNamespaces.size === 0)
+    return { workloads: 0, violations: 0, raised: 0, resolved: 0 };
+  return detectCluster(db, clusterId, policies, scope);
+}
+
+const severities: Record<string, Severity> = {
+  LOW: 'LOW_SEVERITY',
+  MEDIUM: 'MEDIUM_SEVERITY',
+  HIGH: 'HIGH_SEVERITY',
+  CRITICAL: 'CRITICAL_SEVERITY',
+};
+
+const alertQueryFields = ['Cluster', 'Namespace', 'Severity', 'Policy', 'State'];
+
+/**
+ * Turns an alert search query into the store filter. The store filters by equality, so values
+ * are exact here (no prefix, regex or negation yet) and only Severity and State take several.
+ */
+export function alertFilterOf(query: string | undefined): AlertFilter {
+  const filter: { -readonly [K in keyof AlertFilter]: AlertFilter[K] } = {};
+  for (const clause of parseSearchQuery(query ?? '', alertQueryFields)) {
+    if (clause.values.some((v) => v.negate || v.match === 'regex')) {
+      throw new PalisadeError(
+        'query-invalid',
+        `query: ${clause.field} takes plain values here (no ! or r/)`,
+        { status: 400 },
+      );
+    }
+    const values = clause.values.map((v) => v.value);
+    const single = (): string => {
+      if (values.length !== 1)
+        throw new PalisadeError('query-invalid', `query: ${clause.field} takes one value here`, {
+          status: 400,
+        });
+      return values[0] ?? '';
+    };
+    switch (clause.field) {
+      case 'Cluster':
+        filter.clusterId = single();
+        break;
+      case 'Namespace':
+        filter.namespace = single();
+        break;
+      case 'Policy':
+        filter.policyId = single();
+        break;
+      case 'Severity':
+        filter.severity = values.map((v) => {
+          const severity = severities[v.toUpperCase().replace(/_SEVERITY$/, '')];
+          if (!severity)
+            throw new PalisadeError('query-invalid', `query: unknown severity '${v}'`, {
+              status: 400,
+            });
+          return severity;
+        });
+        break;
+      case 'State':
+        filter.state = values.map((v) => {
+          const state = v.toUpperCase();
+          if (state !== 'ACTIVE' && state !== 'RESOLVED' && state !== 'ATTEMPTED') {
+            throw new PalisadeError('query-invalid', `query: unknown state '${v}'`, {
+              status: 400,
+            });
+          }
+          return state;
+        });
+        break;
+      default:
+        break;
+    }
+  }
+  return filter;
+}
+
+export function registerInventoryRoutes(app: FastifyInstance, db: Database): void {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  const ingest = async (clusterId: string, run: () => Promise<IngestResult>) => {
+    if ((await getCluster(db, clusterId)) === null) {
+      throw new PalisadeError('cluster-not-found', `no cluster has id '${clusterId}'`, {
+        status: 404,
+      });
+    }
+    const result = await run();
+    const detection = await detectAfterIngest(db, clusterId, result);
+    return { upserted: result.upserted, deleted: result.deleted, detection };
+  };
+
+  api.post(
+    '/api/v1/clusters/:id/snapshot',
+    {
+      config: { access: 'ingest', clusterParam: 'id' },
+      schema: {
+        tags: ['ingest'],
+        summary: 'The cluster as it is now (docs/ingest.md)',
+        params: idParams,
+        body: z.unknown(),
+      },
+    },
+    async (request) => {
+      const body = parseIngestBody(snapshotBody, request.body, 'snapshot');
+      return ingest(request.params.id, () => ingestSnapshot(db, request.params.id, body));
+    },
+  );
+
+  api.post(
+    '/api/v1/clusters/:id/deltas',
+    {
+      config: { access: 'ingest', clusterParam: 'id' },
+      schema: {
+        tags: ['ingest'],
+        summary: 'Single-object changes, in order (docs/ingest.md)',
+        params: idParams,
+        body: z.unknown(),
+      },
+    },
+    async (request) => {
+      const body = parseIngestBody(deltasBody, request.body, 'deltas');
+      return ingest(request.params.id, () => ingestDeltas(db, request.params.id, body));
+    },
+  );
+
+  api.get(
+    '/api/v1/deployments',
+    {
+      config: { access: 'deployments:read' },
+      schema: {
+        tags: ['deployments'],
+        querystring: z.object({
+          cluster: z.uuid().optional(),
+          namespace: z.string().max(63).optional(),
+          ...pageQuery,
+        }),
+      },
+    },
+    (request) => {
+      const { cluster, namespace, limit, offset } = request.query;
+      return listWorkloads(
+        db,
+        { ...(cluster ? { clusterId: cluster } : {}), ...(namespace ? { namespace } : {}) },
+        { limit, offset },
+      );
+    },
+  );
+
+  api.get(
+    '/api/v1/deployments/:id',
+    { config: { access: 'deployments:read' }, schema: { tags: ['deployments'], params: idParams } },
+    async (request) => {
+      const record = await getWorkloadById(db, request.params.id);
+      if (record === null)
+        throw new PalisadeError(
+          'deployment-not-found',
+          `no deployment has id '${request.params.id}'`,
+          { status: 404 },
+        );
+      const [risk, alerts] = await Promise.all([
+        getRiskScore(db, record.id),
+        listAlerts(db, { workloadId: record.id, state: 'ACTIVE' }, { limit: 1000 }),
+      ]);
+      return { ...record, risk, alerts: alerts.items };
+    },
+  );
+
+  api.get(
+    '/api/v1/risk',
+    {
+      config: { access: 'deployments:read' },
+      schema: {
+        tags: ['deployments'],
+        summary: 'Deployments ranked by risk score, each with its factors',
+        querystring: z.object({
+          cluster: z.uuid().optional(),
+          namespace: z.string().max(63).optional(),
+          ...pageQuery,
+        }),
+      },
+    },
+    (request) => {
+      const { cluster, namespace, limit, offset } = request.query;
+      return listRiskRanking(
+        db,
+        { ...(cluster ? { clusterId: cluster } : {}), ...(namespace ? { namespace } : {}) },
+        { limit, offset },
+      );
+    },
+  );
+
+  api.get(
+    '/api/v1/alerts',
+    {
+      config: { access: 'alerts:read' },
+      schema: {
+        tags: ['alerts'],
+        summary:
+          'Alerts, filtered by a query such as Namespace:payments+Severity:HIGH,CRITICAL+State:ACTIVE',
+        querystring: z.object({ query: z.string().max(4096).optional(), ...pageQuery }),
+      },
+    },
+    (request) =>
+      listAlerts(db, alertFilterOf(request.query.query), {
+        limit: request.query.limit,
+        offset: request.query.offset,
+      }),
+  );
+
+  api.get(
+    '/api/v1/alerts/:id',
+    { config: { access: 'alerts:read' }, schema: { tags: ['alerts'], params: idParams } },
+    async (request) => {
+      const alert = await getAlert(db, request.params.id);
+      if (alert === null)
+        throw new PalisadeError('alert-not-found', `no alert has id '${request.params.id}'`, {
+          status: 404,
+        });
+      return alert;
+    },
+  );
+
+  api.post(
+    '/api/v1/alerts/:id/resolve',
+    { config: { access: 'alerts:write' }, schema: { tags: ['alerts'], params: idParams } },
+    async (request) => {
+      const { actor } = principalOf(request);
+      return db.transaction(async (tx) => {
+        const alert = await resolveAlert(tx, request.params.id);
+        await appendAudit(tx, {
+          actor,
+          action: 'alert-resolve',
+          target: alert.id,
+          details: { policy: alert.policyId },
+        });
+        return alert;
+      });
+    },
+  );
+
+  api.get(
+    '/api/v1/summary',
+    {
+      config: { access: 'alerts:read' },
+      schema: { tags: ['alerts'], summary: 'Counts for a dashboard' },
+    },
+    async () => {
+      const rows = await db.query<{ severity: Severity; count: string }>(
+        "SELECT severity, count(*)::text AS count FROM alerts WHERE state = 'ACTIVE' GROUP BY severity",
+      );
+      const [counts] = await db.query<{
+        clusters: string;
+        namespaces: string;
+        deployments: string;
+      }>(
+        `SELECT (SELECT count(*) FROM clusters)::text AS clusters, (SELECT count(*) FROM namespaces)::text AS namespaces,
+           (SELECT count(*) FROM workloads)::text AS deployments`,
+      );
+      const bySeverity = {
+        LOW_SEVERITY: 0,
+        MEDIUM_SEVERITY: 0,
+        HIGH_SEVERITY: 0,
+        CRITICAL_SEVERITY: 0,
+      };
+      for (const row of rows) bySeverity[row.severity] = Number(row.count);
+      return {
+        clusters: Number(counts?.clusters ?? 0),
+        namespaces: Number(counts?.namespaces ?? 0),
+        deployments: Number(counts?.deployments ?? 0),
+        activeAlerts: Object.values(bySeverity).reduce((a, b) => a + b, 0),
+        activeAlertsBySeverity: bySeverity,
+      };
+    },
+  );
+}

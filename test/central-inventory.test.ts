@@ -1,0 +1,198 @@
+// Central's inventory API end to end through fastify's inject: a Sensor's snapshot and deltas,
+// the alerts they raise and resolve, deployments with context and risk, the search syntax and
+// the dashboard summary. Runs on PGlite and on a real PostgreSQL server.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { parse } from 'yaml';
+import { createCentral } from '../src/central/index.ts';
+import { createApiToken, createCluster, listWorkloads, type Database } from '../src/store/index.ts';
+import { databaseBackends } from './kit/backends.ts';
+
+const docs = (yaml: string) =>
+  yaml
+    .split(/^---$/m)
+    .map((d) => parse(d) as unknown)
+    .filter((d) => d !== null);
+
+const deployment = (name: string, rv: string, privileged: boolean) => `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name}, namespace: payments, resourceVersion: "${rv}" }
+spec:
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      containers:
+        - name: app
+          image: registry.example.com/${name}:1.0
+          ports: [{ containerPort: 8080 }]
+          securityContext: { privileged: ${privileged} }
+`;
+
+const loadBalancer = `apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: payments, resourceVersion: "3" }
+spec: { type: LoadBalancer, selector: { app: web }, ports: [{ port: 443, targetPort: 8080 }] }
+`;
+
+interface Page<T> {
+  items: T[];
+  total: number;
+}
+interface Alert {
+  id: string;
+  policyId: string;
+  workloadName: string;
+  severity: string;
+  state: string;
+}
+
+for (const backend of databaseBackends) {
+  describe(`Central inventory API on ${backend.name}`, () => {
+    let opened: Awaited<ReturnType<typeof backend.open>> | undefined;
+    let app: FastifyInstance | undefined;
+    let db: Database | undefined;
+    let clusterId = '';
+    let admin = '';
+    let sensor = '';
+
+    const call = async (options: InjectOptions & { token?: string }) => {
+      assert.ok(app);
+      const { token, ...rest } = options;
+      return app.inject({ ...rest, headers: { authorization: `Bearer ${token ?? admin}` } });
+    };
+    const alerts = async (query: string) =>
+      (
+        await call({
+          method: 'GET',
+          url: `/api/v1/alerts?query=${encodeURIComponent(query)}&limit=1000`,
+        })
+      ).json<Page<Alert>>();
+
+    before(async () => {
+      opened = await backend.open();
+      db = opened.db;
+      app = await createCentral({ db });
+      clusterId = (await createCluster(db, { name: 'prod' })).id;
+      admin = (await createApiToken(db, { name: 'admin', role: 'Admin' })).plainToken;
+      sensor = (await createApiToken(db, { name: 'sensor', role: 'Sensor', clusterId })).plainToken;
+    });
+    after(async () => {
+      await app?.close();
+      await opened?.close();
+    });
+
+    it('a Sensor snapshot stores the cluster and raises alerts that the query syntax filters', async () => {
+      const response = await call({
+        method: 'POST',
+        url: `/api/v1/clusters/${clusterId}/snapshot`,
+        token: sensor,
+        payload: {
+          sensorVersion: '0.1.0',
+          objects: docs(
+            [deployment('web', '10', true), deployment('api', '11', false), loadBalancer].join(
+              '---\n',
+            ),
+          ),
+        },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      assert.ok(response.json<{ detection: { raised: number } }>().detection.raised > 0);
+      const high = await alerts('Namespace:payments+Severity:HIGH,CRITICAL+State:ACTIVE');
+      assert.ok(
+        high.items.some((a) => a.policyId === 'privileged-container' && a.workloadName === 'web'),
+      );
+      assert.ok(
+        high.items.every(
+          (a) => a.severity === 'HIGH_SEVERITY' || a.severity === 'CRITICAL_SEVERITY',
+        ),
+      );
+      const all = await alerts('State:ACTIVE');
+      assert.ok(all.total >= high.total);
+      assert.equal((await alerts('Namespace:elsewhere')).total, 0);
+    });
+
+    it('a deployment shows its exposure, risk factors and active alerts; the riskiest comes first', async () => {
+      assert.ok(db);
+      const page = await call({ method: 'GET', url: '/api/v1/risk?limit=5' });
+      const ranking =
+        page.json<Page<{ workloadId: string; workloadName: string; score: number }>>();
+      assert.equal(ranking.items[0]?.workloadName, 'web');
+      const detail = await call({
+        method: 'GET',
+        url: `/api/v1/deployments/${ranking.items[0]?.workloadId ?? ''}`,
+      });
+      const body = detail.json<{
+        workload: { context: { exposure: { level: string }[] } };
+        risk: { factors: { name: string }[] };
+        alerts: Alert[];
+      }>();
+      assert.deepEqual(
+        body.workload.context.exposure.map((e) => e.level),
+        ['EXTERNAL'],
+      );
+      assert.ok(body.risk.factors.some((f) => f.name === 'Service Reachability'));
+      assert.ok(body.alerts.some((a) => a.policyId === 'privileged-container'));
+      assert.equal((await listWorkloads(db, { clusterId })).total, 2);
+    });
+
+    it('a delta fixing the workload resolves its alert; resolving by hand removes one from the active list', async () => {
+      const fix = await call({
+        method: 'POST',
+        url: `/api/v1/clusters/${clusterId}/deltas`,
+        token: sensor,
+        payload: { events: [{ type: 'UPSERT', object: docs(deployment('web', '12', false))[0] }] },
+      });
+      assert.equal(fix.statusCode, 200, fix.body);
+      assert.ok(
+        !(await alerts('State:ACTIVE')).items.some((a) => a.policyId === 'privileged-container'),
+      );
+      const before = await alerts('State:ACTIVE');
+      const target = before.items[0];
+      assert.ok(target);
+      const resolved = await call({ method: 'POST', url: `/api/v1/alerts/${target.id}/resolve` });
+      assert.equal(resolved.statusCode, 200, resolved.body);
+      assert.equal((await alerts('State:ACTIVE')).total, before.total - 1);
+      const again = await call({ method: 'POST', url: `/api/v1/alerts/${target.id}/resolve` });
+      assert.equal(again.statusCode, 409);
+    });
+
+    it('the summary counts clusters, deployments and active alerts by severity', async () => {
+      const summary = (await call({ method: 'GET', url: '/api/v1/summary' })).json<{
+        clusters: number;
+        deployments: number;
+        activeAlerts: number;
+      }>();
+      assert.equal(summary.clusters, 1);
+      assert.equal(summary.deployments, 2);
+      assert.equal(summary.activeAlerts, (await alerts('State:ACTIVE')).total);
+    });
+
+    it('a malformed snapshot is a 400 naming the field, and nothing is written', async () => {
+      assert.ok(db);
+      const response = await call({
+        method: 'POST',
+        url: `/api/v1/clusters/${clusterId}/snapshot`,
+        token: sensor,
+        payload: { objects: [{ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'x' } }] },
+      });
+      assert.equal(response.statusCode, 400);
+      assert.match(
+        response.json<{ error: { message: string } }>().error.message,
+        /objects\.0\.metadata\.name/,
+      );
+      assert.equal((await listWorkloads(db, { clusterId })).total, 2);
+    });
+
+    it('a bad query is a 400 with a clear message', async () => {
+      const response = await call({ method: 'GET', url: '/api/v1/alerts?query=Color:red' });
+      assert.equal(response.statusCode, 400);
+      assert.match(
+        response.json<{ error: { message: string } }>().error.message,
+        /unknown field 'Color'/,
+      );
+    });
+  });
+}
