@@ -159,6 +159,64 @@ for (const backend of databaseBackends) {
       assert.equal(again.statusCode, 409);
     });
 
+    it('disabling a policy resolves its alerts in the background; enabling it raises them again', async () => {
+      assert.ok(app);
+      const count = async () => (await alerts('Policy:latest-image-tag+State:ACTIVE')).total;
+      await call({
+        method: 'POST',
+        url: `/api/v1/clusters/${clusterId}/deltas`,
+        token: sensor,
+        payload: {
+          events: [
+            {
+              type: 'UPSERT',
+              object: docs(deployment('web', '13', false).replace(':1.0', ':latest'))[0],
+            },
+          ],
+        },
+      });
+      assert.equal(await count(), 1);
+      assert.equal(
+        (await call({ method: 'POST', url: '/api/v1/policies/latest-image-tag/disable' }))
+          .statusCode,
+        200,
+      );
+      await app.jobs.idle();
+      assert.equal(await count(), 0);
+      assert.equal(
+        (await call({ method: 'POST', url: '/api/v1/policies/latest-image-tag/enable' }))
+          .statusCode,
+        200,
+      );
+      await app.jobs.idle();
+      assert.equal(await count(), 1);
+    });
+
+    it('a new policy is evaluated over the stored inventory and raises alerts', async () => {
+      assert.ok(app);
+      const created = await call({
+        method: 'POST',
+        url: '/api/v1/policies',
+        payload: {
+          id: 'payments-registry',
+          name: 'Payments Images From The Example Registry',
+          severity: 'LOW_SEVERITY',
+          lifecycleStages: ['DEPLOY'],
+          policyVersion: '1.1',
+          policySections: [
+            {
+              policyGroups: [
+                { fieldName: 'Image Registry', values: [{ value: 'registry.example.com' }] },
+              ],
+            },
+          ],
+        },
+      });
+      assert.equal(created.statusCode, 201, created.body);
+      await app.jobs.idle();
+      assert.equal((await alerts('Policy:payments-registry+State:ACTIVE')).total, 2);
+    });
+
     it('the summary counts clusters, deployments and active alerts by severity', async () => {
       const summary = (await call({ method: 'GET', url: '/api/v1/summary' })).json<{
         clusters: number;

@@ -25,12 +25,20 @@ import {
   type Database,
 } from '../store/index.ts';
 import { installAuth } from './auth.ts';
+import { BackgroundJobs } from './jobs.ts';
 import { installErrorHandling } from './errors.ts';
 import { registerClusterRoutes } from './routes/clusters.ts';
 import { registerPolicyRoutes } from './routes/policies.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
 import { registerInventoryRoutes } from './routes/inventory.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Background work started by requests (policy re-evaluation); idle() waits for it. */
+    readonly jobs: BackgroundJobs;
+  }
+}
 
 export const defaultBodyLimit = 10 * 1024 * 1024;
 
@@ -86,6 +94,9 @@ export async function createCentral(options: CentralOptions): Promise<FastifyIns
   });
   await app.register(fastifySwaggerUi, { routePrefix: docsPrefix });
 
+  const jobs = new BackgroundJobs(logger);
+  app.decorate('jobs', jobs);
+  app.addHook('onClose', () => jobs.idle());
   registerSystemRoutes(app, db, metrics);
   registerPolicyRoutes(app, db);
   registerClusterRoutes(app, db);

@@ -28,6 +28,7 @@ import {
   type Queryable,
 } from '../../store/index.ts';
 import { principalOf } from '../auth.ts';
+import { reevaluatePolicy } from '../reevaluate.ts';
 import { parseSearchQuery, type SearchClause, type SearchValue } from '../search.ts';
 
 export const policySearchFields = [
@@ -181,6 +182,9 @@ function checkManifests(manifests: string, policies: readonly CompiledPolicy[]) 
 export function registerPolicyRoutes(app: FastifyInstance, db: Database): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['policies'];
+  // A changed policy is re-evaluated over the stored inventory after the response.
+  const reevaluate = (id: string) =>
+    app.jobs.run(`reevaluate-policy ${id}`, () => reevaluatePolicy(db, id));
 
   api.get(
     '/api/v1/policies',
@@ -263,6 +267,7 @@ export function registerPolicyRoutes(app: FastifyInstance, db: Database): void {
         await appendAudit(tx, { actor, action: 'policy-create', target: saved.id });
         return saved;
       });
+      reevaluate(record.id);
       return reply.status(201).send(record);
     },
   );
@@ -287,12 +292,14 @@ export function registerPolicyRoutes(app: FastifyInstance, db: Database): void {
       }
       const policy = validatePolicy({ ...request.body, id }, 'policy');
       const { actor } = principalOf(request);
-      return db.transaction(async (tx) => {
+      const saved = await db.transaction(async (tx) => {
         if ((await getPolicy(tx, id)) === null) throw notFound(id);
-        const saved = await savePolicy(tx, policy);
+        const record = await savePolicy(tx, policy);
         await appendAudit(tx, { actor, action: 'policy-update', target: id });
-        return saved;
+        return record;
       });
+      reevaluate(id);
+      return saved;
     },
   );
 
@@ -306,6 +313,7 @@ export function registerPolicyRoutes(app: FastifyInstance, db: Database): void {
         if (!(await deletePolicy(tx, id))) throw notFound(id);
         await appendAudit(tx, { actor, action: 'policy-delete', target: id });
       });
+      reevaluate(id);
       return reply.status(204).send();
     },
   );
@@ -320,12 +328,14 @@ export function registerPolicyRoutes(app: FastifyInstance, db: Database): void {
       async (request) => {
         const { id } = request.params;
         const { actor } = principalOf(request);
-        return db.transaction(async (tx) => {
+        const updated = await db.transaction(async (tx) => {
           const record = await setPolicyDisabled(tx, id, disabled);
           if (record === null) throw notFound(id);
           await appendAudit(tx, { actor, action: `policy-${verb}`, target: id });
           return record;
         });
+        reevaluate(id);
+        return updated;
       },
     );
   }
@@ -362,6 +372,7 @@ export function registerPolicyRoutes(app: FastifyInstance, db: Database): void {
         });
         return records;
       });
+      for (const record of saved) reevaluate(record.id);
       return { imported: saved.map((r) => ({ id: r.id, name: r.name })) };
     },
   );
