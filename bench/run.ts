@@ -1,9 +1,11 @@
 // `npm run bench [-- NAME...]`: runs the named benchmarks (all by default). Each prints its
 // figures and ends with one line `bench NAME: key=value …`. Benchmarks never assert times.
+import { runCentralBench } from './central.ts';
 import { runCheckBench } from './check.ts';
 
-const benches: Record<string, () => string> = {
+const benches: Record<string, () => string | Promise<string>> = {
   check: () => runCheckBench(),
+  central: () => runCentralBench(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -14,5 +16,5 @@ for (const name of names.length > 0 ? names : Object.keys(benches)) {
     process.exitCode = 2;
     continue;
   }
-  console.log(bench());
+  console.log(await bench());
 }
