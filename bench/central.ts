@@ -28,9 +28,14 @@ async function load(
     Array.from({ length: clients }, async () => {
       while (performance.now() < end) {
         const start = performance.now();
-        const response = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
-        await response.arrayBuffer();
-        if (!response.ok) errors++;
+        try {
+          const response = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+          await response.arrayBuffer();
+          if (!response.ok) errors++;
+        } catch {
+          // A timed-out or refused request counts as an error; its time still counts.
+          errors++;
+        }
         latencies.push(performance.now() - start);
       }
     }),

@@ -244,6 +244,37 @@ for (const backend of databaseBackends) {
       assert.equal((await listWorkloads(db, { clusterId })).total, 2);
     });
 
+    it('a snapshot may exceed the default body limit; deltas may not', async () => {
+      const big = 'x'.repeat(11 * 1024 * 1024);
+      const configMap = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'big', namespace: 'payments' },
+        data: { blob: big },
+      };
+      const current = docs(
+        [
+          deployment('web', '13', false).replace(':1.0', ':latest'),
+          deployment('api', '11', false),
+          loadBalancer,
+        ].join('---\n'),
+      );
+      const snapshot = await call({
+        method: 'POST',
+        url: `/api/v1/clusters/${clusterId}/snapshot`,
+        token: sensor,
+        payload: { objects: [...current, configMap] },
+      });
+      assert.equal(snapshot.statusCode, 200, snapshot.body.slice(0, 200));
+      const deltas = await call({
+        method: 'POST',
+        url: `/api/v1/clusters/${clusterId}/deltas`,
+        token: sensor,
+        payload: { events: [{ type: 'UPSERT', object: configMap }] },
+      });
+      assert.equal(deltas.statusCode, 413);
+    });
+
     it('a bad query is a 400 with a clear message', async () => {
       const response = await call({ method: 'GET', url: '/api/v1/alerts?query=Color:red' });
       assert.equal(response.statusCode, 400);

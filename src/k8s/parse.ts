@@ -314,24 +314,43 @@ const needsExactParser = /(?:^|[\s[{,])[&*][^\s,\]}]|^kind:\s*\S*List\s*$|^%|^!|
 
 /** Splits a YAML stream at document markers; null when a marker line carries content. */
 function splitDocuments(text: string): Chunk[] | null {
-  const lines = text.split(/\r?\n/);
+  // Finds marker lines with one native regex scan, counting lines only between markers: no
+  // per-line arrays for a stream of thousands of documents.
+  const marker = /^(?:---|\.\.\.)[^\n]*$/gm;
   const chunks: Chunk[] = [];
   let start = 0;
-  for (let i = 0; i <= lines.length; i++) {
-    const line = lines[i];
-    const isMarker = line !== undefined && (line.startsWith('---') || line.startsWith('...'));
-    if (line !== undefined && !isMarker) continue;
-    if (isMarker && !documentMarker.test(line)) return null;
-    if (i > start) chunks.push({ text: lines.slice(start, i).join('\n'), startLine: start + 1 });
-    start = i + 1;
+  let startLine = 1;
+  let line = 1;
+  let counted = 0;
+  for (let match = marker.exec(text); match !== null; match = marker.exec(text)) {
+    if (!documentMarker.test(match[0].replace(/\r$/, ''))) return null;
+    for (
+      let i = text.indexOf('\n', counted);
+      i !== -1 && i < match.index;
+      i = text.indexOf('\n', i + 1)
+    )
+      line++;
+    counted = match.index;
+    if (match.index > start) chunks.push({ text: text.slice(start, match.index), startLine });
+    const next = text.indexOf('\n', match.index);
+    if (next === -1) return chunks;
+    start = next + 1;
+    startLine = line + 1;
   }
+  if (start < text.length) chunks.push({ text: text.slice(start), startLine });
   return chunks;
 }
 
 function firstContentLine(chunk: Chunk): number {
-  const lines = chunk.text.split('\n');
-  const index = lines.findIndex((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
-  return chunk.startLine + Math.max(0, index);
+  let line = chunk.startLine;
+  for (let start = 0; start < chunk.text.length; line++) {
+    const end = chunk.text.indexOf('\n', start);
+    const text = chunk.text.slice(start, end === -1 ? undefined : end).trim();
+    if (text !== '' && !text.startsWith('#')) return line;
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return chunk.startLine;
 }
 
 /**

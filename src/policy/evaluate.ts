@@ -367,10 +367,14 @@ export function evaluateAll(
     if (list) list.push(p);
     else bySubject.set(p.subject, [p]);
   }
-  for (const object of objects) {
+  for (let o = 0; o < objects.length; o++) {
+    const object = objects[o] as ClusterObject;
+    const list = bySubject.get(object.kind);
+    if (list === undefined) continue;
     const scope = rootScope(object);
-    for (const p of bySubject.get(object.kind) ?? [])
-      evaluatePolicy(p, object, options, result, scope);
+    for (let p = 0; p < list.length; p++) {
+      evaluatePolicy(list[p] as CompiledPolicy, object, options, result, scope);
+    }
   }
   return result;
 }

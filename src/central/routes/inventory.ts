@@ -34,6 +34,8 @@ import {
 import type { IngestResult } from '../ingest.ts';
 import { parseSearchQuery } from '../search.ts';
 
+export const snapshotBodyLimit = 256 * 1024 * 1024;
+
 const idParams = z.object({ id: z.uuid('must be an id (a uuid)') });
 const pageQuery = {
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -145,6 +147,8 @@ export function registerInventoryRoutes(app: FastifyInstance, db: Database): voi
   api.post(
     '/api/v1/clusters/:id/snapshot',
     {
+      // A whole cluster's inventory: larger than the API's default body limit (docs/ingest.md).
+      bodyLimit: snapshotBodyLimit,
       config: { access: 'ingest', clusterParam: 'id' },
       schema: {
         tags: ['ingest'],
