@@ -42,6 +42,20 @@ const pageQuery = {
   offset: z.coerce.number().int().min(0).default(0),
 };
 
+/** Cluster and namespace filters with pagination, shared by the deployment lists. */
+const scopedPageQuery = z.object({
+  cluster: z.uuid().optional(),
+  namespace: z.string().max(63).optional(),
+  ...pageQuery,
+});
+
+function scopeFilter(query: z.infer<typeof scopedPageQuery>) {
+  return {
+    ...(query.cluster ? { clusterId: query.cluster } : {}),
+    ...(query.namespace ? { namespace: query.namespace } : {}),
+  };
+}
+
 /** The enabled policies, compiled; read per detection so policy edits apply at once. */
 export async function enabledPolicies(db: Database): Promise<CompiledPolicy[]> {
   const compiled: CompiledPolicy[] = [];
@@ -186,21 +200,10 @@ export function registerInventoryRoutes(app: FastifyInstance, db: Database): voi
       config: { access: 'deployments:read' },
       schema: {
         tags: ['deployments'],
-        querystring: z.object({
-          cluster: z.uuid().optional(),
-          namespace: z.string().max(63).optional(),
-          ...pageQuery,
-        }),
+        querystring: scopedPageQuery,
       },
     },
-    (request) => {
-      const { cluster, namespace, limit, offset } = request.query;
-      return listWorkloads(
-        db,
-        { ...(cluster ? { clusterId: cluster } : {}), ...(namespace ? { namespace } : {}) },
-        { limit, offset },
-      );
-    },
+    (request) => listWorkloads(db, scopeFilter(request.query), request.query),
   );
 
   api.get(
@@ -229,21 +232,10 @@ export function registerInventoryRoutes(app: FastifyInstance, db: Database): voi
       schema: {
         tags: ['deployments'],
         summary: 'Deployments ranked by risk score, each with its factors',
-        querystring: z.object({
-          cluster: z.uuid().optional(),
-          namespace: z.string().max(63).optional(),
-          ...pageQuery,
-        }),
+        querystring: scopedPageQuery,
       },
     },
-    (request) => {
-      const { cluster, namespace, limit, offset } = request.query;
-      return listRiskRanking(
-        db,
-        { ...(cluster ? { clusterId: cluster } : {}), ...(namespace ? { namespace } : {}) },
-        { limit, offset },
-      );
-    },
+    (request) => listRiskRanking(db, scopeFilter(request.query), request.query),
   );
 
   api.get(
