@@ -273,9 +273,11 @@ export function evaluatePolicy(
     if (section.runtimeOnly) continue;
     if (section.needsImage) {
       // Decide what can be decided; if the rest holds, only an image scan can settle it.
-      if (matchNode(stripImageGroups(section.root), scope)) undecided = true;
+      if (testNode(stripImageGroups(section.root), scope)) undecided = true;
       continue;
     }
+    // The allocation-free test first: only a section that holds is matched for its messages.
+    if (!testNode(section.root, scope)) continue;
     const match = matchNode(section.root, scope);
     if (match) pending.push(...violationsOf(match));
   }
