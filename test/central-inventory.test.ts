@@ -5,31 +5,21 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { parse } from 'yaml';
 import { createCentral } from '../src/central/index.ts';
 import { createApiToken, createCluster, listWorkloads, type Database } from '../src/store/index.ts';
 import { databaseBackends } from './kit/backends.ts';
+import { deploymentYaml, yamlObjects } from './kit/manifests.ts';
 
-const docs = (yaml: string) =>
-  yaml
-    .split(/^---$/m)
-    .map((d) => parse(d) as unknown)
-    .filter((d) => d !== null);
+const docs = yamlObjects;
 
-const deployment = (name: string, rv: string, privileged: boolean) => `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${name}, namespace: payments, resourceVersion: "${rv}" }
-spec:
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      containers:
-        - name: app
-          image: registry.example.com/${name}:1.0
-          ports: [{ containerPort: 8080 }]
-          securityContext: { privileged: ${privileged} }
-`;
+const deployment = (name: string, rv: string, privileged: boolean) =>
+  deploymentYaml({
+    name,
+    resourceVersion: rv,
+    privileged,
+    namespace: 'payments',
+    image: `registry.example.com/${name}:1.0`,
+  });
 
 const loadBalancer = `apiVersion: v1
 kind: Service

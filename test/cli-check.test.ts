@@ -126,7 +126,15 @@ describe('palisade check (process)', () => {
   });
 
   it('fails on a violated policy with a deploy-time enforcement action whatever its severity', () => {
-    const args = ['check', 'test/fixtures/check', '--no-config', '--policy', 'test/fixtures/policies', '--include', 'test-enforced'];
+    const args = [
+      'check',
+      'test/fixtures/check',
+      '--no-config',
+      '--policy',
+      'test/fixtures/policies',
+      '--include',
+      'test-enforced',
+    ];
     const run = palisade([...args, '--fail-on', 'critical']);
     assert.equal(run.code, 1, run.stdout);
     assert.match(run.stdout, /policies with enforcement \(\d+\)/);

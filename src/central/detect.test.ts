@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse } from 'yaml';
 import { databaseBackends, truncateAll } from '../../test/kit/backends.ts';
+import { deploymentYaml, yamlObjects } from '../../test/kit/manifests.ts';
 import type { TestBackend } from '../../test/kit/backends.ts';
 import { compilePolicy, loadBuiltinPolicies } from '../policy/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
@@ -14,39 +14,16 @@ import {
 } from '../store/index.ts';
 import { detectCluster } from './detect.ts';
 import { ingestDeltas, ingestSnapshot, parseIngestBody, snapshotBody } from './ingest.ts';
-import type { SnapshotBody } from './ingest.ts';
 
 const pick = (ids: string[]): CompiledPolicy[] =>
   loadBuiltinPolicies()
     .filter((p) => ids.includes(p.id))
     .map((p) => compilePolicy(p));
 
-function objects(yaml: string): SnapshotBody['objects'] {
-  return yaml
-    .split(/^---$/m)
-    .map((doc) => parse(doc) as SnapshotBody['objects'][number])
-    .filter((doc) => doc !== null);
-}
+const objects = yamlObjects;
 
-const deployment = (
-  name: string,
-  rv: string,
-  privileged: boolean,
-  namespace = 'shop',
-) => `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${name}, namespace: ${namespace}, resourceVersion: "${rv}" }
-spec:
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      containers:
-        - name: app
-          image: example/${name}:1
-          ports: [{ containerPort: 8080 }]
-          securityContext: { privileged: ${privileged} }
-`;
+const deployment = (name: string, rv: string, privileged: boolean, namespace = 'shop') =>
+  deploymentYaml({ name, resourceVersion: rv, privileged, namespace, image: `example/${name}:1` });
 
 const service = `apiVersion: v1
 kind: Service

@@ -39,6 +39,11 @@ function problem(
   return { level, code, message, file, line };
 }
 
+function tooLarge(limits: ParseLimits, file: string, line: number): InputProblem {
+  const message = `document is larger than ${limits.maxDocumentBytes} bytes; split it`;
+  return problem('error', 'document-too-large', message, file, line);
+}
+
 function tooDeep(limits: ParseLimits, file: string, line: number): InputProblem {
   return problem(
     'error',
@@ -244,15 +249,7 @@ function parseWithYamlLibrary(
       continue;
     }
     if (doc.range[2] - start > limits.maxDocumentBytes) {
-      result.problems.push(
-        problem(
-          'error',
-          'document-too-large',
-          `document is larger than ${limits.maxDocumentBytes} bytes; split it`,
-          file,
-          docLine,
-        ),
-      );
+      result.problems.push(tooLarge(limits, file, docLine));
       continue;
     }
     if (exceedsDepth(doc.contents, limits.maxDepth)) {
@@ -373,15 +370,7 @@ export function parseManifestText(
   const result: ParseResult = { objects: [], problems: [] };
   for (const chunk of chunks) {
     if (chunk.text.length > limits.maxDocumentBytes) {
-      result.problems.push(
-        problem(
-          'error',
-          'document-too-large',
-          `document is larger than ${limits.maxDocumentBytes} bytes; split it`,
-          file,
-          firstContentLine(chunk),
-        ),
-      );
+      result.problems.push(tooLarge(limits, file, firstContentLine(chunk)));
       continue;
     }
     const exact = () =>

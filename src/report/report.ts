@@ -60,14 +60,12 @@ export interface CheckReport {
   readonly summary: ReportSummary;
 }
 
-export interface BuildReportInput {
+/** What a report is built from: the evaluation's results, before sorting and summarising. */
+export interface BuildReportInput extends Pick<
+  CheckReport,
+  'violations' | 'undecided' | 'suppressed' | 'problems' | 'policies' | 'checked'
+> {
   readonly version: string;
-  readonly violations: readonly Violation[];
-  readonly undecided: readonly Undecided[];
-  readonly suppressed: readonly Suppression[];
-  readonly problems: readonly InputProblem[];
-  readonly policies: readonly (Policy & { readonly subject: string })[];
-  readonly checked: readonly CheckedObject[];
   readonly files: number;
   readonly failOn: SeverityName | 'none';
   /** Only violations at or above this severity are shown (independent of failOn). */

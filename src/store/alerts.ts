@@ -238,7 +238,11 @@ export function listAlerts(
 }
 
 /** Resolves every ACTIVE alert of a policy (it was disabled or deleted); returns how many. */
-export async function resolvePolicyAlerts(db: Queryable, policyId: string, at?: Date): Promise<number> {
+export async function resolvePolicyAlerts(
+  db: Queryable,
+  policyId: string,
+  at?: Date,
+): Promise<number> {
   const rows = await db.query<{ id: string }>(
     `UPDATE alerts SET state = 'RESOLVED', resolved_at = coalesce($2::timestamptz, now())
      WHERE policy_id = $1 AND state = 'ACTIVE' RETURNING id`,

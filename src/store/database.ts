@@ -74,22 +74,13 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       { status: 503, cause: error },
     );
   }
-  const wrap = (target: PGlite | PgliteTransaction): Queryable => ({
-    async query<T extends object>(sql: string, params: readonly unknown[] = []) {
-      try {
-        return (await target.query<T>(sql, [...params])).rows;
-      } catch (error) {
-        throw storeError(error);
-      }
-    },
-    async exec(sql: string) {
-      try {
+  const wrap = (target: PGlite | PgliteTransaction): Queryable =>
+    queryableOf(
+      async (sql, params) => (await target.query(sql, params)).rows as object[],
+      async (sql) => {
         await target.exec(sql);
-      } catch (error) {
-        throw storeError(error);
-      }
-    },
-  });
+      },
+    );
   return {
     engine: 'pglite',
     ...wrap(pglite),
@@ -106,6 +97,29 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   };
 }
 
+/** A Queryable over an engine's two calls, turning driver errors into PalisadeErrors. */
+function queryableOf(
+  run: (sql: string, params: unknown[]) => Promise<object[]>,
+  runScript: (sql: string) => Promise<void>,
+): Queryable {
+  return {
+    async query<T extends object>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+      try {
+        return (await run(sql, [...params])) as T[];
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+    async exec(sql: string) {
+      try {
+        await runScript(sql);
+      } catch (error) {
+        throw storeError(error);
+      }
+    },
+  };
+}
+
 function openPostgres(url: string, options: { readonly poolSize?: number }): Database {
   const pool = new pg.Pool({
     connectionString: url,
@@ -116,23 +130,14 @@ function openPostgres(url: string, options: { readonly poolSize?: number }): Dat
   // An idle client that loses its connection is dropped by the pool; the next query reports
   // the failure to its caller. Without a listener the 'error' event would end the process.
   pool.on('error', () => undefined);
-  const wrap = (target: pg.Pool | pg.PoolClient): Queryable => ({
-    async query<T extends object>(sql: string, params: readonly unknown[] = []) {
-      try {
-        return (await target.query<T>(sql, [...params])).rows;
-      } catch (error) {
-        throw storeError(error);
-      }
-    },
-    async exec(sql: string) {
-      try {
-        // Without parameters pg uses the simple protocol, which accepts several statements.
+  const wrap = (target: pg.Pool | pg.PoolClient): Queryable =>
+    queryableOf(
+      async (sql, params) => (await target.query(sql, params)).rows as object[],
+      // Without parameters pg uses the simple protocol, which accepts several statements.
+      async (sql) => {
         await target.query(sql);
-      } catch (error) {
-        throw storeError(error);
-      }
-    },
-  });
+      },
+    );
   return {
     engine: 'postgres',
     ...wrap(pool),
