@@ -65,7 +65,7 @@ const clusterScopedKinds = new Set([
 export function readMeta(object: ManifestObject): ObjectMeta {
   const metadata = asRecord(object.body.metadata);
   const namespace = clusterScopedKinds.has(object.kind) ? '' : asString(metadata.namespace);
-  const meta: ObjectMeta = {
+  const meta: { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] } = {
     apiVersion: object.apiVersion,
     kind: object.kind,
     name: asString(metadata.name) || asString(metadata.generateName),
@@ -76,11 +76,9 @@ export function readMeta(object: ManifestObject): ObjectMeta {
   };
   const uid = asString(metadata.uid);
   const resourceVersion = asString(metadata.resourceVersion);
-  return {
-    ...meta,
-    ...(uid ? { uid } : {}),
-    ...(resourceVersion ? { resourceVersion } : {}),
-  };
+  if (uid) meta.uid = uid;
+  if (resourceVersion) meta.resourceVersion = resourceVersion;
+  return meta;
 }
 
 export function readLabelSelector(value: unknown): LabelSelector {

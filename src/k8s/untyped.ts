@@ -37,7 +37,8 @@ export function asOptionalNumber(value: unknown): number | undefined {
 
 export function asStringMap(value: unknown): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(asRecord(value))) out[key] = asString(v);
+  const record = asRecord(value);
+  for (const key in record) if (Object.hasOwn(record, key)) out[key] = asString(record[key]);
   return out;
 }
 

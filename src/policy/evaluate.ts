@@ -9,6 +9,7 @@ import type {
   Suppression,
   Undecided,
   Violation,
+  ViolationObject,
 } from '../model/index.ts';
 import type { CompiledGroup, CompiledPolicy, CompiledScope, LevelNode } from './compile.ts';
 import { levels, rootScope } from './field.ts';
@@ -39,7 +40,8 @@ interface Message {
 }
 
 interface NodeMatch {
-  readonly scope: AnyScope;
+  /** The element this node matched (the container for the container level). */
+  readonly element: unknown;
   readonly messages: Message[];
   readonly children: { readonly level: string; readonly matches: NodeMatch[] }[];
 }
@@ -162,7 +164,8 @@ function testNode(node: LevelNode, scope: AnyScope): boolean {
   return true;
 }
 
-function matchNode(node: LevelNode, scope: AnyScope): NodeMatch | null {
+/** Matches a node for its messages; binds child elements in `scope` in place, and restores it. */
+function matchNode(node: LevelNode, scope: AnyScope, element?: unknown): NodeMatch | null {
   const messages: Message[] = [];
   for (const group of node.groups) {
     const values = group.field.extract(scope);
@@ -183,19 +186,36 @@ function matchNode(node: LevelNode, scope: AnyScope): NodeMatch | null {
     const definition = levels[child.level];
     const elements = definition.elements?.(scope) ?? [];
     const matches: NodeMatch[] = [];
-    for (const element of elements) {
-      const match = matchNode(child, { ...scope, [definition.key]: element });
+    const saved = scope[definition.key];
+    for (const childElement of elements) {
+      // The allocation-free test first; only a holding element is matched for messages.
+      scope[definition.key] = childElement;
+      const match = testNode(child, scope) ? matchNode(child, scope, childElement) : null;
+      scope[definition.key] = saved;
       if (match) matches.push(match);
     }
     if (matches.length === 0) return null;
     children.push({ level: child.level, matches });
   }
-  return { scope, messages, children };
+  return { element, messages, children };
 }
 
 function collectMessages(match: NodeMatch, into: Message[]): void {
   into.push(...match.messages);
   for (const child of match.children) for (const m of child.matches) collectMessages(m, into);
+}
+
+/** The messages' texts joined, without repeats; qualifiers only when nothing else speaks. */
+function joinMessages(parts: readonly Message[]): string {
+  if (parts.length === 1) return (parts[0] as Message).text;
+  let primary = 0;
+  for (const m of parts) if (!m.qualifier) primary++;
+  const texts: string[] = [];
+  for (const m of parts) {
+    if (primary > 0 && m.qualifier) continue;
+    if (!texts.includes(m.text)) texts.push(m.text);
+  }
+  return texts.join('; ');
 }
 
 interface PendingViolation {
@@ -212,17 +232,13 @@ function violationsOf(match: NodeMatch): PendingViolation[] {
     if (child === containerChild) continue;
     for (const m of child.matches) collectMessages(m, others);
   }
-  const join = (parts: Message[]) => {
-    const primary = parts.filter((m) => !m.qualifier);
-    return [...new Set((primary.length > 0 ? primary : parts).map((m) => m.text))].join('; ');
-  };
   if (!containerChild)
-    return [{ message: join([...rootMessages, ...others]) || 'matches the policy' }];
+    return [{ message: joinMessages([...rootMessages, ...others]) || 'matches the policy' }];
   return containerChild.matches.map((m) => {
     const own: Message[] = [];
     collectMessages(m, own);
-    const container = (m.scope.container as { name: string }).name;
-    return { container, message: join([...own, ...rootMessages, ...others]) };
+    const container = (m.element as { name: string }).name;
+    return { container, message: joinMessages([...own, ...rootMessages, ...others]) };
   });
 }
 
@@ -243,8 +259,53 @@ export function evaluatePolicy(
   object: ClusterObject,
   options: EvaluateOptions,
   result: EvaluationResult,
-  objectScope?: AnyScope,
 ): void {
+  evaluatePrepared(
+    prepare(compiled),
+    object,
+    options,
+    result,
+    rootScope(object),
+    objectRefOf(object),
+  );
+}
+
+/** What evaluation needs of a policy beyond its compiled form, built once per policy. */
+interface Prepared {
+  readonly compiled: CompiledPolicy;
+  /** The trees a quick test walks: decidable sections, image sections without image groups. */
+  readonly roots: readonly LevelNode[];
+  /** One shared policy reference: results hold many of them. */
+  readonly policyRef: Violation['policy'];
+}
+
+const preparedCache = new WeakMap<CompiledPolicy, Prepared>();
+
+function prepare(compiled: CompiledPolicy): Prepared {
+  let prepared = preparedCache.get(compiled);
+  if (!prepared) {
+    const { id, name, severity } = compiled.policy;
+    prepared = {
+      compiled,
+      roots: compiled.sections
+        .filter((s) => !s.runtimeOnly)
+        .map((s) => (s.needsImage ? stripImageGroups(s.root) : s.root)),
+      policyRef: { id, name, severity },
+    };
+    preparedCache.set(compiled, prepared);
+  }
+  return prepared;
+}
+
+function evaluatePrepared(
+  prepared: Prepared,
+  object: ClusterObject,
+  options: EvaluateOptions,
+  result: EvaluationResult,
+  scope: AnyScope,
+  objectRef: ViolationObject,
+): void {
+  const compiled = prepared.compiled;
   if (object.kind !== compiled.subject) return;
   const meta = metaOf(object);
   if (
@@ -252,21 +313,14 @@ export function evaluatePolicy(
     !compiled.scopes.some((s) => scopeMatches(s, meta, options.cluster))
   )
     return;
-  const scope = objectScope ?? rootScope(object);
-  const roots = testRoots(compiled);
+  const roots = prepared.roots;
   let holds = false;
   for (let r = 0; r < roots.length && !holds; r++) holds = testNode(roots[r] as LevelNode, scope);
   if (!holds) return;
   // Exclusions after the test: most objects do not match, and exclusions cost regexes.
   if (compiled.exclusions.length > 0 && isExcluded(compiled, object, options)) return;
   const policy = compiled.policy;
-  const policyRef = { id: policy.id, name: policy.name, severity: policy.severity };
-  const objectRef = {
-    apiVersion: meta.apiVersion,
-    kind: meta.kind,
-    namespace: meta.namespace,
-    name: meta.name,
-  };
+  const policyRef = prepared.policyRef;
   const pending: PendingViolation[] = [];
   let undecided = false;
   for (const section of compiled.sections) {
@@ -305,35 +359,46 @@ export function evaluatePolicy(
     });
     return;
   }
-  const seen = new Set<string>();
-  for (const p of pending) {
-    const key = `${p.container ?? ''}\u0000${p.message}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    result.violations.push({
+  const file = object.source.file;
+  const line = object.source.line;
+  const remediation = policy.remediation;
+  for (let i = 0; i < pending.length; i++) {
+    const p = pending[i] as PendingViolation;
+    if (isRepeat(pending, i)) continue;
+    const violation: Writable<Violation> = {
       policy: policyRef,
       object: objectRef,
-      ...(p.container !== undefined ? { container: p.container } : {}),
       message: p.message,
-      file: object.source.file,
-      line: object.source.line,
-      ...(policy.remediation ? { remediation: policy.remediation } : {}),
-    });
+    };
+    if (p.container !== undefined) violation.container = p.container;
+    violation.file = file;
+    violation.line = line;
+    if (remediation) violation.remediation = remediation;
+    result.violations.push(violation);
   }
 }
 
-const testRootCache = new WeakMap<CompiledPolicy, readonly LevelNode[]>();
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** The trees a quick test walks: decidable sections, image sections without their image groups. */
-function testRoots(compiled: CompiledPolicy): readonly LevelNode[] {
-  let roots = testRootCache.get(compiled);
-  if (!roots) {
-    roots = compiled.sections
-      .filter((s) => !s.runtimeOnly)
-      .map((s) => (s.needsImage ? stripImageGroups(s.root) : s.root));
-    testRootCache.set(compiled, roots);
+/** Whether pending[i] repeats an earlier one (same container and message); lists are short. */
+function isRepeat(pending: readonly PendingViolation[], i: number): boolean {
+  const p = pending[i] as PendingViolation;
+  for (let j = 0; j < i; j++) {
+    const q = pending[j] as PendingViolation;
+    if (q.container === p.container && q.message === p.message) return true;
   }
-  return roots;
+  return false;
+}
+
+/** The object reference results carry; evaluateAll shares one across an object's results. */
+function objectRefOf(object: ClusterObject): ViolationObject {
+  const meta = object.meta;
+  return {
+    apiVersion: meta.apiVersion,
+    kind: meta.kind,
+    namespace: meta.namespace,
+    name: meta.name,
+  };
 }
 
 const strippedCache = new WeakMap<LevelNode, LevelNode>();
@@ -363,19 +428,20 @@ export function evaluateAll(
 ): EvaluationResult {
   const result: EvaluationResult = { violations: [], undecided: [], suppressed: [] };
   const active = policies.filter((p) => runsAtStages(p, options.stages));
-  const bySubject = new Map<string, CompiledPolicy[]>();
-  for (const p of active) {
-    const list = bySubject.get(p.subject);
+  const bySubject = new Map<string, Prepared[]>();
+  for (const p of active.map(prepare)) {
+    const list = bySubject.get(p.compiled.subject);
     if (list) list.push(p);
-    else bySubject.set(p.subject, [p]);
+    else bySubject.set(p.compiled.subject, [p]);
   }
   for (let o = 0; o < objects.length; o++) {
     const object = objects[o] as ClusterObject;
     const list = bySubject.get(object.kind);
     if (list === undefined) continue;
     const scope = rootScope(object);
+    const ref = objectRefOf(object);
     for (let p = 0; p < list.length; p++) {
-      evaluatePolicy(list[p] as CompiledPolicy, object, options, result, scope);
+      evaluatePrepared(list[p] as Prepared, object, options, result, scope, ref);
     }
   }
   return result;

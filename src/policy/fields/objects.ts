@@ -114,11 +114,19 @@ export const grantSyntax: ValueSyntax = {
   },
 };
 
-function grantsOf(rule: PolicyRule) {
-  const groups = rule.apiGroups.join(',');
-  return rule.verbs.flatMap((verb) =>
-    rule.resources.map((resource) => triple(verb, resource, groups)),
-  );
+const grantsCache = new WeakMap<PolicyRule, readonly (readonly [string, string, string])[]>();
+
+/** verb × resource grants of a rule, computed once per rule (many policies read them). */
+function grantsOf(rule: PolicyRule): readonly (readonly [string, string, string])[] {
+  let grants = grantsCache.get(rule);
+  if (!grants) {
+    const groups = rule.apiGroups.join(',');
+    grants = rule.verbs.flatMap((verb) =>
+      rule.resources.map((resource) => triple(verb, resource, groups)),
+    );
+    grantsCache.set(rule, grants);
+  }
+  return grants;
 }
 
 const ruleLevels = ['roleRule', 'bindingRule'] as const;
