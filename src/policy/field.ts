@@ -265,7 +265,8 @@ export function defineField<L extends LevelName>(spec: FieldSpec<L>): FieldDefin
     extension: spec.extension ?? false,
     description: spec.description,
     extract,
-    extractRaw: (scope: AnyScope) => spec.extract(scope as unknown as LevelScopes[L]),
+    // The spec's own function, not a wrapper: evaluation calls it millions of times.
+    extractRaw: spec.extract as unknown as FieldDefinition['extractRaw'],
     describe,
   };
 }
