@@ -266,7 +266,7 @@ export function defineField<L extends LevelName>(spec: FieldSpec<L>): FieldDefin
     description: spec.description,
     extract,
     // The spec's own function, not a wrapper: evaluation calls it millions of times.
-    extractRaw: spec.extract as unknown as FieldDefinition['extractRaw'],
+    extractRaw: spec.extract,
     describe,
   };
 }
