@@ -265,6 +265,64 @@ for (const backend of databaseBackends) {
       assert.equal(deltas.statusCode, 413);
     });
 
+    it('re-sending an unchanged snapshot writes nothing and raises nothing', async () => {
+      const current = docs(
+        [
+          deployment('web', '13', false).replace(':1.0', ':latest'),
+          deployment('api', '11', false),
+          loadBalancer,
+        ].join('---\n'),
+      );
+      const send = () =>
+        call({
+          method: 'POST',
+          url: `/api/v1/clusters/${clusterId}/snapshot`,
+          token: sensor,
+          payload: { objects: current },
+        });
+      assert.equal((await send()).statusCode, 200);
+      const again = (await send()).json<{
+        upserted: number;
+        deleted: number;
+        detection: { workloads: number; raised: number; resolved: number };
+      }>();
+      assert.equal(again.upserted, 0);
+      assert.equal(again.deleted, 0);
+      assert.equal(again.detection.workloads, 0);
+    });
+
+    it('a snapshot without the LoadBalancer re-detects its namespace: the port is no longer exposed', async () => {
+      const exposure = async () => {
+        const ranking = (await call({ method: 'GET', url: '/api/v1/risk?limit=10' })).json<
+          Page<{ workloadId: string; workloadName: string }>
+        >();
+        const web = ranking.items.find((r) => r.workloadName === 'web');
+        assert.ok(web);
+        const detail = await call({ method: 'GET', url: `/api/v1/deployments/${web.workloadId}` });
+        return detail
+          .json<{ workload: { context: { exposure: { level: string }[] } } }>()
+          .workload.context.exposure.map((e) => e.level);
+      };
+      assert.deepEqual(await exposure(), ['EXTERNAL']);
+      const snapshot = await call({
+        method: 'POST',
+        url: `/api/v1/clusters/${clusterId}/snapshot`,
+        token: sensor,
+        payload: {
+          objects: docs(
+            [
+              deployment('web', '13', false).replace(':1.0', ':latest'),
+              deployment('api', '11', false),
+            ].join('---\n'),
+          ),
+        },
+      });
+      assert.equal(snapshot.statusCode, 200, snapshot.body);
+      assert.equal(snapshot.json<{ deleted: number }>().deleted, 1);
+      // The container port stays, reachable by nothing: UNSET, as StackRox says.
+      assert.deepEqual(await exposure(), ['UNSET']);
+    });
+
     it('a bad query is a 400 with a clear message', async () => {
       const response = await call({ method: 'GET', url: '/api/v1/alerts?query=Color:red' });
       assert.equal(response.statusCode, 400);

@@ -8,15 +8,24 @@ import type { ClusterObject, Violation, Workload } from '../model/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 import { evaluateAll } from '../policy/index.ts';
 import { scoreWorkload } from '../risk/index.ts';
-import type { Database, Page, PageRequest, Queryable, WorkloadRecord } from '../store/index.ts';
+import type { RiskFactor } from '../risk/index.ts';
+import type {
+  ActiveAlertInput,
+  AlertWorkloadRef,
+  Database,
+  Page,
+  PageRequest,
+  Queryable,
+  WorkloadRecord,
+} from '../store/index.ts';
 import {
   listNamespaces,
   listObjects,
   listWorkloads,
-  raiseAlert,
-  resolveWorkloadAlerts,
-  saveRiskScore,
-  saveWorkloadContext,
+  raiseActiveAlerts,
+  resolveStaleAlerts,
+  saveRiskScores,
+  saveWorkloadContexts,
 } from '../store/index.ts';
 
 export interface DetectionScope {
@@ -88,50 +97,52 @@ export async function detectCluster(
     else byWorkload.set(key, [v]);
   }
   const evaluatedIds = deployPolicies.map((p) => p.policy.id);
-  return db.transaction(async (tx) => {
-    let raised = 0;
-    let resolved = 0;
-    for (const workload of targets) {
-      const key = `${workload.meta.namespace}\u0000${workload.workloadKind}\u0000${workload.meta.name}`;
-      const record = byKey.get(key);
-      if (!record) continue;
-      const own =
-        byWorkload.get(
-          `${workload.meta.namespace}\u0000${workload.meta.kind}\u0000${workload.meta.name}`,
-        ) ?? [];
-      const byPolicy = new Map<string, Violation[]>();
-      for (const v of own) {
-        const list = byPolicy.get(v.policy.id);
-        if (list) list.push(v);
-        else byPolicy.set(v.policy.id, [v]);
-      }
-      const ref = {
-        id: record.id,
-        namespace: record.namespace,
-        kind: record.kind,
-        name: record.name,
-      };
-      for (const policyViolations of byPolicy.values()) {
-        const first = policyViolations[0];
-        if (!first) continue;
-        const { created } = await raiseAlert(tx, {
-          policy: first.policy,
-          clusterId,
-          workload: ref,
-          lifecycleStage: 'DEPLOY',
-          violations: policyViolations,
-        });
-        if (created) raised++;
-      }
-      const closed = await resolveWorkloadAlerts(tx, clusterId, ref, {
-        keepPolicyIds: [...byPolicy.keys()],
-        onlyPolicyIds: evaluatedIds,
-      });
-      resolved += closed.length;
-      await saveWorkloadContext(tx, record.id, workload.context);
-      const risk = scoreWorkload(workload, own);
-      await saveRiskScore(tx, record.id, risk.score, risk.factors);
+  const alerts: ActiveAlertInput[] = [];
+  const keep: [string, string, string, string][] = [];
+  const refs: AlertWorkloadRef[] = [];
+  const contexts: { id: string; context: Workload['context'] }[] = [];
+  const scores: { workloadId: string; score: number; factors: RiskFactor[] }[] = [];
+  for (const workload of targets) {
+    const record = byKey.get(
+      `${workload.meta.namespace}\u0000${workload.workloadKind}\u0000${workload.meta.name}`,
+    );
+    if (!record) continue;
+    const own =
+      byWorkload.get(
+        `${workload.meta.namespace}\u0000${workload.meta.kind}\u0000${workload.meta.name}`,
+      ) ?? [];
+    const byPolicy = new Map<string, Violation[]>();
+    for (const v of own) {
+      const list = byPolicy.get(v.policy.id);
+      if (list) list.push(v);
+      else byPolicy.set(v.policy.id, [v]);
     }
+    const ref = {
+      id: record.id,
+      namespace: record.namespace,
+      kind: record.kind,
+      name: record.name,
+    };
+    refs.push(ref);
+    for (const [policyId, policyViolations] of byPolicy) {
+      const first = policyViolations[0];
+      if (!first) continue;
+      alerts.push({ policy: first.policy, workload: ref, violations: policyViolations });
+      keep.push([ref.namespace, ref.kind, ref.name, policyId]);
+    }
+    contexts.push({ id: record.id, context: workload.context });
+    const risk = scoreWorkload(workload, own);
+    scores.push({ workloadId: record.id, score: risk.score, factors: [...risk.factors] });
+  }
+  return db.transaction(async (tx) => {
+    const raised = await raiseActiveAlerts(tx, clusterId, 'DEPLOY', alerts);
+    const resolved = await resolveStaleAlerts(tx, clusterId, {
+      workloads: refs,
+      policyIds: evaluatedIds,
+      keep,
+    });
+    await saveWorkloadContexts(tx, contexts);
+    await saveRiskScores(tx, scores);
     return { workloads: targets.length, violations: violations.length, raised, resolved };
   });
 }

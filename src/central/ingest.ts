@@ -5,9 +5,9 @@
 
 import { z } from 'zod';
 import { isWorkloadKind, normaliseObject } from '../k8s/index.ts';
-import type { ClusterObject, ManifestObject, Workload } from '../model/index.ts';
+import type { ClusterObject, ManifestObject, NamespaceObject, Workload } from '../model/index.ts';
 import { PalisadeError } from '../model/index.ts';
-import type { Database, Queryable } from '../store/index.ts';
+import type { CheckObject, Database, Queryable } from '../store/index.ts';
 import {
   deleteNamespace,
   deleteObject,
@@ -16,8 +16,11 @@ import {
   recordClusterContact,
   resolveWorkloadAlerts,
   upsertNamespace,
+  upsertNamespaces,
   upsertObject,
+  upsertObjects,
   upsertWorkload,
+  upsertWorkloads,
 } from '../store/index.ts';
 
 const kubernetesObject = z.looseObject({
@@ -100,30 +103,43 @@ export async function ingestSnapshot(
   const normalised = body.objects
     .map((raw) => normaliseObject(toManifest(raw)))
     .filter((o): o is ClusterObject => o !== null);
+  const workloads: Workload[] = [];
+  const namespaces: NamespaceObject[] = [];
+  const others: CheckObject[] = [];
+  for (const object of normalised) {
+    if (object.kind === 'Workload') workloads.push(object);
+    else if (object.kind === 'Namespace') namespaces.push(object);
+    else others.push(object);
+  }
   return db.transaction(async (tx) => {
     const changed = new Set<string>();
-    let upserted = 0;
     let clusterWide = false;
-    for (const object of normalised) {
-      if (await storeObject(tx, clusterId, object)) {
-        upserted++;
-        if (isClusterScoped(object)) clusterWide = true;
-        else changed.add(object.meta.namespace);
-      }
+    // Bulk writes: a row is "written" only when it is new or changed, so a resync of an
+    // unchanged cluster writes (and re-detects) nothing.
+    const writtenWorkloads = await upsertWorkloads(tx, clusterId, workloads);
+    const writtenObjects = await upsertObjects(tx, clusterId, others);
+    const writtenNamespaces = await upsertNamespaces(tx, clusterId, namespaces);
+    for (const w of writtenWorkloads) changed.add(w.namespace);
+    for (const o of writtenObjects) {
+      if (o.namespace === '') clusterWide = true;
+      else changed.add(o.namespace);
     }
+    if (writtenNamespaces.length > 0) clusterWide = true;
+    const upserted = writtenWorkloads.length + writtenObjects.length + writtenNamespaces.length;
     const pruned = await pruneToSnapshot(tx, clusterId, {
-      workloads: normalised
-        .filter((o): o is Workload => o.kind === 'Workload')
-        .map((w) => [w.meta.namespace, w.workloadKind, w.meta.name] as const),
-      objects: normalised
-        .filter((o) => o.kind !== 'Workload' && o.kind !== 'Namespace')
-        .map((o) => [o.meta.kind, o.meta.namespace, o.meta.name] as const),
-      namespaces: normalised.filter((o) => o.kind === 'Namespace').map((o) => o.meta.name),
+      workloads: workloads.map((w) => [w.meta.namespace, w.workloadKind, w.meta.name] as const),
+      objects: others.map((o) => [o.meta.kind, o.meta.namespace, o.meta.name] as const),
+      namespaces: namespaces.map((n) => n.meta.name),
     });
-    for (const workload of pruned) {
+    for (const workload of pruned.workloads) {
       await resolveWorkloadAlerts(tx, clusterId, workload);
       changed.add(workload.namespace);
     }
+    for (const namespace of pruned.objectNamespaces) {
+      if (namespace === '') clusterWide = true;
+      else changed.add(namespace);
+    }
+    if (pruned.namespaces.length > 0) clusterWide = true;
     await recordClusterContact(
       tx,
       clusterId,
@@ -131,9 +147,9 @@ export async function ingestSnapshot(
     );
     return {
       changedNamespaces: changed,
-      clusterWide: clusterWide || upserted > 0,
+      clusterWide,
       upserted,
-      deleted: pruned.length,
+      deleted: pruned.workloads.length + pruned.objectsDeleted + pruned.namespaces.length,
     };
   });
 }

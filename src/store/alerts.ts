@@ -9,6 +9,7 @@ import {
   type Violation,
   type WorkloadKind,
 } from '../model/index.ts';
+import { forEachBatch, lastByKey } from './batch.ts';
 import type { Queryable } from './database.ts';
 import { isoTime, isoTimeOrNull, isUuid, listPage, type Page, type PageRequest } from './page.ts';
 
@@ -149,6 +150,110 @@ export async function raiseAlert(
   const [row] = await db.query<AlertRow & { created: boolean }>(sql, values);
   if (row === undefined) throw new Error('INSERT returned no row');
   return { alert: toAlert(row), created: row.created };
+}
+
+/** One ACTIVE alert a detection pass wants to exist. */
+export interface ActiveAlertInput {
+  readonly policy: { readonly id: string; readonly name: string; readonly severity: Severity };
+  readonly workload: AlertWorkloadRef;
+  readonly violations: readonly Violation[];
+}
+
+/**
+ * Raises or updates many ACTIVE alerts of one cluster and stage, a batch per statement (the
+ * detection loop's write). An open alert whose policy, severity and violations are unchanged
+ * only has its last-seen time moved. Returns how many alerts were created.
+ */
+export async function raiseActiveAlerts(
+  db: Queryable,
+  clusterId: string,
+  lifecycleStage: LifecycleStage,
+  inputs: readonly ActiveAlertInput[],
+  at: Date = new Date(),
+): Promise<number> {
+  let created = 0;
+  const unique = lastByKey(
+    inputs,
+    (i) =>
+      `${i.policy.id}\u0000${i.workload.namespace}\u0000${i.workload.kind}\u0000${i.workload.name}`,
+  );
+  await forEachBatch(unique, async (batch) => {
+    const rows = batch.map((i) => ({
+      policy_id: i.policy.id,
+      policy_name: i.policy.name,
+      severity: i.policy.severity,
+      namespace: i.workload.namespace,
+      workload_id: i.workload.id ?? null,
+      workload_kind: i.workload.kind,
+      workload_name: i.workload.name,
+      violations: i.violations,
+    }));
+    const result = await db.query<{ created: boolean }>(
+      `INSERT INTO alerts (policy_id, policy_name, cluster_id, namespace, workload_id,
+         workload_kind, workload_name, state, severity, lifecycle_stage, violations, first_seen,
+         last_seen)
+       SELECT r.policy_id, r.policy_name, $1::uuid, r.namespace, r.workload_id, r.workload_kind,
+         r.workload_name, 'ACTIVE', r.severity, $2, r.violations, $3::timestamptz, $3::timestamptz
+       FROM jsonb_to_recordset($4::jsonb) AS r(policy_id text, policy_name text, severity text,
+         namespace text, workload_id uuid, workload_kind text, workload_name text, violations jsonb)
+       ON CONFLICT (policy_id, cluster_id, namespace, workload_kind, workload_name, lifecycle_stage)
+         WHERE state = 'ACTIVE'
+       DO UPDATE SET policy_name = excluded.policy_name, severity = excluded.severity,
+         violations = excluded.violations,
+         workload_id = coalesce(excluded.workload_id, alerts.workload_id),
+         last_seen = greatest(alerts.last_seen, excluded.last_seen)
+       RETURNING (xmax::text = '0') AS created`,
+      [clusterId, lifecycleStage, at.toISOString(), JSON.stringify(rows)],
+    );
+    for (const row of result) if (row.created) created++;
+  });
+  return created;
+}
+
+/**
+ * Resolves the ACTIVE alerts of the given workloads for the given policies, except the
+ * (workload, policy) pairs still violated: the detection loop's resolve step, in bulk.
+ * Returns how many were resolved.
+ */
+export async function resolveStaleAlerts(
+  db: Queryable,
+  clusterId: string,
+  input: {
+    readonly workloads: readonly Omit<AlertWorkloadRef, 'id'>[];
+    readonly policyIds: readonly string[];
+    /** [namespace, kind, name, policyId] still violated. */
+    readonly keep: readonly (readonly [string, string, string, string])[];
+    readonly at?: Date;
+  },
+): Promise<number> {
+  if (!isUuid(clusterId) || input.policyIds.length === 0) return 0;
+  const keep = new Map<string, string[]>();
+  for (const [namespace, kind, name, policyId] of input.keep) {
+    const key = `${namespace}\u0000${kind}\u0000${name}`;
+    const list = keep.get(key);
+    if (list) list.push(policyId);
+    else keep.set(key, [policyId]);
+  }
+  let resolved = 0;
+  await forEachBatch(input.workloads, async (batch) => {
+    const rows = batch.map((w) => ({
+      namespace: w.namespace,
+      kind: w.kind,
+      name: w.name,
+      keep: keep.get(`${w.namespace}\u0000${w.kind}\u0000${w.name}`) ?? [],
+    }));
+    const result = await db.query<{ id: string }>(
+      `UPDATE alerts a SET state = 'RESOLVED', resolved_at = coalesce($3::timestamptz, now())
+       FROM jsonb_to_recordset($4::jsonb) AS r(namespace text, kind text, name text, keep jsonb)
+       WHERE a.state = 'ACTIVE' AND a.cluster_id = $1 AND a.namespace = r.namespace
+         AND a.workload_kind = r.kind AND a.workload_name = r.name
+         AND a.policy_id = ANY($2::text[]) AND NOT (r.keep ? a.policy_id)
+       RETURNING a.id`,
+      [clusterId, [...input.policyIds], input.at?.toISOString() ?? null, JSON.stringify(rows)],
+    );
+    resolved += result.length;
+  });
+  return resolved;
 }
 
 /** Resolves one ACTIVE or ATTEMPTED alert; a resolved alert is history and cannot change. */

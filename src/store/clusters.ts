@@ -3,6 +3,7 @@
 
 import { PalisadeError, type NamespaceObject } from '../model/index.ts';
 import { isUniqueViolation, type Queryable } from './database.ts';
+import { forEachBatch, lastByKey } from './batch.ts';
 import { isoTime, isoTimeOrNull, isUuid, listPage, type Page, type PageRequest } from './page.ts';
 
 export interface ClusterRecord {
@@ -147,24 +148,44 @@ export async function upsertNamespace(
   clusterId: string,
   namespace: NamespaceObject,
 ): Promise<boolean> {
-  const rows = await db.query<{ name: string }>(
-    `INSERT INTO namespaces (cluster_id, name, uid, resource_version, labels, object)
-     VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)
-     ON CONFLICT (cluster_id, name) DO UPDATE SET uid = excluded.uid,
-       resource_version = excluded.resource_version, labels = excluded.labels,
-       object = excluded.object, updated_at = now()
-     WHERE palisade_resource_version_newer(excluded.resource_version, namespaces.resource_version)
-     RETURNING name`,
-    [
-      clusterId,
-      namespace.meta.name,
-      namespace.meta.uid ?? '',
-      namespace.meta.resourceVersion ?? '',
-      JSON.stringify(namespace.meta.labels),
-      JSON.stringify(namespace),
-    ],
+  return (await upsertNamespaces(db, clusterId, [namespace])).length > 0;
+}
+
+/** Upserts many namespaces of one cluster; returns the names written (not newer, not same). */
+export async function upsertNamespaces(
+  db: Queryable,
+  clusterId: string,
+  namespaces: readonly NamespaceObject[],
+): Promise<string[]> {
+  const written: string[] = [];
+  await forEachBatch(
+    lastByKey(namespaces, (n) => n.meta.name),
+    async (batch) => {
+      const rows = batch.map((n) => ({
+        name: n.meta.name,
+        uid: n.meta.uid ?? '',
+        rv: n.meta.resourceVersion ?? '',
+        labels: n.meta.labels,
+        object: n,
+      }));
+      const result = await db.query<{ name: string }>(
+        `INSERT INTO namespaces (cluster_id, name, uid, resource_version, labels, object)
+         SELECT $1::uuid, r.name, r.uid, r.rv, r.labels, r.object
+         FROM jsonb_to_recordset($2::jsonb)
+           AS r(name text, uid text, rv text, labels jsonb, object jsonb)
+         ON CONFLICT (cluster_id, name) DO UPDATE SET uid = excluded.uid,
+           resource_version = excluded.resource_version, labels = excluded.labels,
+           object = excluded.object, updated_at = now()
+         WHERE palisade_resource_version_newer(excluded.resource_version, namespaces.resource_version)
+           AND (namespaces.object IS DISTINCT FROM excluded.object
+             OR namespaces.resource_version IS DISTINCT FROM excluded.resource_version)
+         RETURNING name`,
+        [clusterId, JSON.stringify(rows)],
+      );
+      written.push(...result.map((r) => r.name));
+    },
   );
-  return rows.length > 0;
+  return written;
 }
 
 export async function deleteNamespace(

@@ -4,6 +4,7 @@
 
 import type { ClusterObject, NamespaceObject, Workload } from '../model/index.ts';
 import type { Queryable } from './database.ts';
+import { forEachBatch, lastByKey } from './batch.ts';
 import { isoTime, isUuid, listPage, type Page, type PageRequest } from './page.ts';
 import type { UpsertOutcome } from './workloads.ts';
 
@@ -78,34 +79,70 @@ export async function upsertObject(
   clusterId: string,
   object: CheckObject,
 ): Promise<UpsertOutcome> {
-  const stored = withoutSecretValues(object);
+  const [written] = await upsertObjects(db, clusterId, [object]);
+  if (written !== undefined) return { id: written.id, applied: true };
   const key: ObjectKey = {
     clusterId,
-    kind: stored.meta.kind,
-    namespace: stored.meta.namespace,
-    name: stored.meta.name,
+    kind: object.meta.kind,
+    namespace: object.meta.namespace,
+    name: object.meta.name,
   };
-  const [written] = await db.query<{ id: string }>(
-    `INSERT INTO objects (cluster_id, kind, namespace, name, uid, resource_version, object)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
-     ON CONFLICT (cluster_id, kind, namespace, name) DO UPDATE SET uid = excluded.uid,
-       resource_version = excluded.resource_version, object = excluded.object, updated_at = now()
-     WHERE palisade_resource_version_newer(excluded.resource_version, objects.resource_version)
-     RETURNING id`,
-    [
-      key.clusterId,
-      key.kind,
-      key.namespace,
-      key.name,
-      stored.meta.uid ?? '',
-      stored.meta.resourceVersion ?? '',
-      JSON.stringify(stored),
-    ],
-  );
-  if (written !== undefined) return { id: written.id, applied: true };
   const existing = await getObject(db, key);
   if (existing === null) throw new Error(`object ${key.kind} ${key.name} vanished`);
   return { id: existing.id, applied: false };
+}
+
+/** An object row that a bulk upsert wrote. */
+export interface WrittenObject {
+  readonly id: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * Upserts many objects of one cluster (Secrets without their values), a batch per statement.
+ * Returns those written: a stored newer resourceVersion or an identical object is left alone.
+ */
+export async function upsertObjects(
+  db: Queryable,
+  clusterId: string,
+  objects: readonly CheckObject[],
+): Promise<WrittenObject[]> {
+  const written: WrittenObject[] = [];
+  const unique = lastByKey(
+    objects,
+    (o) => `${o.meta.kind}\u0000${o.meta.namespace}\u0000${o.meta.name}`,
+  );
+  await forEachBatch(unique, async (batch) => {
+    const rows = batch.map((object) => {
+      const stored = withoutSecretValues(object);
+      return {
+        kind: stored.meta.kind,
+        namespace: stored.meta.namespace,
+        name: stored.meta.name,
+        uid: stored.meta.uid ?? '',
+        rv: stored.meta.resourceVersion ?? '',
+        object: stored,
+      };
+    });
+    written.push(
+      ...(await db.query<WrittenObject>(
+        `INSERT INTO objects (cluster_id, kind, namespace, name, uid, resource_version, object)
+         SELECT $1::uuid, r.kind, r.namespace, r.name, r.uid, r.rv, r.object
+         FROM jsonb_to_recordset($2::jsonb)
+           AS r(kind text, namespace text, name text, uid text, rv text, object jsonb)
+         ON CONFLICT (cluster_id, kind, namespace, name) DO UPDATE SET uid = excluded.uid,
+           resource_version = excluded.resource_version, object = excluded.object, updated_at = now()
+         WHERE palisade_resource_version_newer(excluded.resource_version, objects.resource_version)
+           AND (objects.object IS DISTINCT FROM excluded.object
+             OR objects.resource_version IS DISTINCT FROM excluded.resource_version)
+         RETURNING id, kind, namespace, name`,
+        [clusterId, JSON.stringify(rows)],
+      )),
+    );
+  });
+  return written;
 }
 
 /** Deletes an object unless the stored one is newer than the given resourceVersion. */

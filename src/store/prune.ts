@@ -22,13 +22,22 @@ export interface PrunedWorkload {
 const column = (rows: readonly (readonly [string, string, string])[], i: 0 | 1 | 2) =>
   rows.map((r) => r[i]);
 
-/** Deletes the cluster's rows absent from the snapshot; returns the workloads it deleted. */
+export interface Pruned {
+  readonly workloads: readonly PrunedWorkload[];
+  /** Namespaces of the other objects deleted ('' for cluster-scoped ones), without repeats. */
+  readonly objectNamespaces: readonly string[];
+  readonly objectsDeleted: number;
+  readonly namespaces: readonly string[];
+}
+
+/** Deletes the cluster's rows absent from the snapshot; says what it deleted. */
 export async function pruneToSnapshot(
   db: Queryable,
   clusterId: string,
   keep: SnapshotKeys,
-): Promise<PrunedWorkload[]> {
-  if (!isUuid(clusterId)) return [];
+): Promise<Pruned> {
+  if (!isUuid(clusterId))
+    return { workloads: [], objectNamespaces: [], objectsDeleted: 0, namespaces: [] };
   const workloads = await db.query<PrunedWorkload>(
     `DELETE FROM workloads w WHERE w.cluster_id = $1 AND NOT EXISTS (
        SELECT 1 FROM unnest($2::text[], $3::text[], $4::text[]) AS k(namespace, kind, name)
@@ -36,15 +45,21 @@ export async function pruneToSnapshot(
      RETURNING namespace, kind, name`,
     [clusterId, column(keep.workloads, 0), column(keep.workloads, 1), column(keep.workloads, 2)],
   );
-  await db.query(
+  const objects = await db.query<{ namespace: string }>(
     `DELETE FROM objects o WHERE o.cluster_id = $1 AND NOT EXISTS (
        SELECT 1 FROM unnest($2::text[], $3::text[], $4::text[]) AS k(kind, namespace, name)
-       WHERE k.kind = o.kind AND k.namespace = o.namespace AND k.name = o.name)`,
+       WHERE k.kind = o.kind AND k.namespace = o.namespace AND k.name = o.name)
+     RETURNING namespace`,
     [clusterId, column(keep.objects, 0), column(keep.objects, 1), column(keep.objects, 2)],
   );
-  await db.query(`DELETE FROM namespaces WHERE cluster_id = $1 AND NOT (name = ANY($2::text[]))`, [
-    clusterId,
-    [...keep.namespaces],
-  ]);
-  return workloads;
+  const namespaces = await db.query<{ name: string }>(
+    'DELETE FROM namespaces WHERE cluster_id = $1 AND NOT (name = ANY($2::text[])) RETURNING name',
+    [clusterId, [...keep.namespaces]],
+  );
+  return {
+    workloads,
+    objectNamespaces: [...new Set(objects.map((o) => o.namespace))],
+    objectsDeleted: objects.length,
+    namespaces: namespaces.map((n) => n.name),
+  };
 }

@@ -3,6 +3,7 @@
 
 import type { WorkloadKind } from '../model/index.ts';
 import type { RiskFactor } from '../risk/index.ts';
+import { forEachBatch } from './batch.ts';
 import type { Queryable } from './database.ts';
 import { isoTime, isUuid, listPage, type Page, type PageRequest } from './page.ts';
 
@@ -43,6 +44,37 @@ function toRisk(row: RiskRow): RiskScoreRecord {
     factors: row.factors,
     computedAt: isoTime(row.computed_at),
   };
+}
+
+/** Replaces many workloads' scores; workloads that no longer exist are skipped. */
+export async function saveRiskScores(
+  db: Queryable,
+  scores: readonly {
+    readonly workloadId: string;
+    readonly score: number;
+    readonly factors: readonly RiskFactor[];
+  }[],
+): Promise<void> {
+  await forEachBatch(
+    scores.filter((s) => isUuid(s.workloadId)),
+    async (batch) => {
+      await db.query(
+        `INSERT INTO risk_scores (workload_id, score, factors)
+         SELECT w.id, r.score, r.factors
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, score double precision, factors jsonb)
+         JOIN workloads w ON w.id = r.id
+         ON CONFLICT (workload_id) DO UPDATE SET score = excluded.score,
+           factors = excluded.factors, computed_at = now()
+         WHERE risk_scores.score IS DISTINCT FROM excluded.score
+           OR risk_scores.factors IS DISTINCT FROM excluded.factors`,
+        [
+          JSON.stringify(
+            batch.map((s) => ({ id: s.workloadId, score: s.score, factors: s.factors })),
+          ),
+        ],
+      );
+    },
+  );
 }
 
 /** Replaces the workload's score; false when the workload no longer exists. */

@@ -4,6 +4,7 @@
 
 import type { Workload, WorkloadContext, WorkloadKind } from '../model/index.ts';
 import type { Queryable } from './database.ts';
+import { forEachBatch, lastByKey } from './batch.ts';
 import { isoTime, isUuid, listPage, type Page, type PageRequest } from './page.ts';
 
 export interface WorkloadKey {
@@ -81,33 +82,67 @@ export async function upsertWorkload(
   clusterId: string,
   workload: Workload,
 ): Promise<UpsertOutcome> {
-  const key = workloadKey(clusterId, workload);
-  const images = [...new Set(workload.containers.map((c) => c.image.fullName))];
-  const [written] = await db.query<{ id: string }>(
-    `INSERT INTO workloads
-       (cluster_id, namespace, kind, name, uid, resource_version, service_account, images, object)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text[], $9::jsonb)
-     ON CONFLICT (cluster_id, namespace, kind, name) DO UPDATE SET uid = excluded.uid,
-       resource_version = excluded.resource_version, service_account = excluded.service_account,
-       images = excluded.images, object = excluded.object, updated_at = now()
-     WHERE palisade_resource_version_newer(excluded.resource_version, workloads.resource_version)
-     RETURNING id`,
-    [
-      key.clusterId,
-      key.namespace,
-      key.kind,
-      key.name,
-      workload.meta.uid ?? '',
-      workload.meta.resourceVersion ?? '',
-      workload.serviceAccountName,
-      images,
-      JSON.stringify(workload),
-    ],
-  );
+  const [written] = await upsertWorkloads(db, clusterId, [workload]);
   if (written !== undefined) return { id: written.id, applied: true };
+  const key = workloadKey(clusterId, workload);
   const stored = await getWorkload(db, key);
   if (stored === null) throw new Error(`workload ${key.namespace}/${key.name} vanished`);
   return { id: stored.id, applied: false };
+}
+
+/** A workload row that a bulk upsert wrote. */
+export interface WrittenWorkload {
+  readonly id: string;
+  readonly namespace: string;
+  readonly kind: WorkloadKind;
+  readonly name: string;
+}
+
+/**
+ * Upserts many workloads of one cluster, a batch per statement. Returns those written: a row
+ * whose stored resourceVersion is newer, or whose stored object is identical, is left alone.
+ */
+export async function upsertWorkloads(
+  db: Queryable,
+  clusterId: string,
+  workloads: readonly Workload[],
+): Promise<WrittenWorkload[]> {
+  const written: WrittenWorkload[] = [];
+  const unique = lastByKey(
+    workloads,
+    (w) => `${w.meta.namespace}\u0000${w.workloadKind}\u0000${w.meta.name}`,
+  );
+  await forEachBatch(unique, async (batch) => {
+    const rows = batch.map((w) => ({
+      namespace: w.meta.namespace,
+      kind: w.workloadKind,
+      name: w.meta.name,
+      uid: w.meta.uid ?? '',
+      rv: w.meta.resourceVersion ?? '',
+      sa: w.serviceAccountName,
+      images: [...new Set(w.containers.map((c) => c.image.fullName))],
+      object: w,
+    }));
+    written.push(
+      ...(await db.query<WrittenWorkload>(
+        `INSERT INTO workloads
+           (cluster_id, namespace, kind, name, uid, resource_version, service_account, images, object)
+         SELECT $1::uuid, r.namespace, r.kind, r.name, r.uid, r.rv, r.sa,
+           ARRAY(SELECT jsonb_array_elements_text(r.images)), r.object
+         FROM jsonb_to_recordset($2::jsonb) AS r(namespace text, kind text, name text, uid text,
+           rv text, sa text, images jsonb, object jsonb)
+         ON CONFLICT (cluster_id, namespace, kind, name) DO UPDATE SET uid = excluded.uid,
+           resource_version = excluded.resource_version, service_account = excluded.service_account,
+           images = excluded.images, object = excluded.object, updated_at = now()
+         WHERE palisade_resource_version_newer(excluded.resource_version, workloads.resource_version)
+           AND (workloads.object IS DISTINCT FROM excluded.object
+             OR workloads.resource_version IS DISTINCT FROM excluded.resource_version)
+         RETURNING id, namespace, kind, name`,
+        [clusterId, JSON.stringify(rows)],
+      )),
+    );
+  });
+  return written;
 }
 
 /**
@@ -165,6 +200,24 @@ export function listWorkloads(
     page,
     map: toWorkload,
   });
+}
+
+/** Stores the contexts derived for many workloads; unchanged ones are not rewritten. */
+export async function saveWorkloadContexts(
+  db: Queryable,
+  contexts: readonly { readonly id: string; readonly context: WorkloadContext }[],
+): Promise<void> {
+  await forEachBatch(
+    contexts.filter((c) => isUuid(c.id)),
+    async (batch) => {
+      await db.query(
+        `UPDATE workloads w SET context = r.context
+         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, context jsonb)
+         WHERE w.id = r.id AND w.context IS DISTINCT FROM r.context`,
+        [JSON.stringify(batch)],
+      );
+    },
+  );
 }
 
 /** Stores the context derived for a workload from the objects around it. */
