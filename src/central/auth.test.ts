@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { permissions, roleAllows } from './auth.ts';
+import { permissions, roleAllows, TokenCache } from './auth.ts';
 
 describe('the role table', () => {
   it('an Admin holds every permission', () => {
@@ -20,5 +20,38 @@ describe('the role table', () => {
       permissions.filter((p) => roleAllows('Sensor', p)),
       ['ingest'],
     );
+  });
+});
+
+describe('the token cache', () => {
+  const principal = (expiresAt: string | null) => ({
+    actor: 'ci',
+    token: {
+      id: '00000000-0000-4000-8000-000000000001',
+      name: 'ci',
+      role: 'Continuous Integration' as const,
+      clusterId: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      expiresAt,
+      revokedAt: null,
+    },
+  });
+
+  it('answers for a validated token until its time to live runs out', () => {
+    const cache = new TokenCache(5000);
+    cache.set('secret', principal(null), 1000);
+    assert.equal(cache.get('secret', 5999)?.actor, 'ci');
+    assert.equal(cache.get('secret', 6000), undefined);
+    assert.equal(cache.get('other', 1000), undefined);
+  });
+
+  it('never answers past the token expiry, and forgets everything on demand', () => {
+    const cache = new TokenCache(60_000);
+    cache.set('secret', principal(new Date(2000).toISOString()), 1000);
+    assert.equal(cache.get('secret', 1999)?.actor, 'ci');
+    assert.equal(cache.get('secret', 2000), undefined);
+    cache.set('secret', principal(null), 1000);
+    cache.forget();
+    assert.equal(cache.get('secret', 1001), undefined);
   });
 });

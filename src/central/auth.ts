@@ -2,6 +2,7 @@
 // to a fixed set of permissions. Tokens are Bearer API tokens checked through store/ (hashed).
 // Not here: token issuance (routes/tokens.ts) and Sensor ingest itself (ingest.ts).
 
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiTokenRecord, Database, TokenRole } from '../store/index.ts';
 import { findApiToken } from '../store/index.ts';
@@ -69,7 +70,48 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every registered route with its declared access, for docs and the auth-matrix test. */
     readonly routeTable: readonly RouteEntry[];
+    /** Recently validated tokens; call forget() after revoking tokens or deleting a cluster. */
+    readonly tokenCache: TokenCache;
   }
+}
+
+/**
+ * Valid token lookups, kept for a few seconds: nearly every request comes from a handful of
+ * tokens, and each lookup is a query. Revoking on this replica forgets at once; another
+ * replica stops accepting a revoked token within `ttlMs`. An expiry is never cached past.
+ */
+export class TokenCache {
+  readonly #entries = new Map<string, { principal: Principal; until: number }>();
+
+  constructor(
+    readonly ttlMs = 5000,
+    readonly maxEntries = 1000,
+  ) {}
+
+  get(token: string, now = Date.now()): Principal | undefined {
+    const key = tokenKey(token);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.until > now) return entry.principal;
+    this.#entries.delete(key);
+    return undefined;
+  }
+
+  set(token: string, principal: Principal, now = Date.now()): void {
+    if (this.#entries.size >= this.maxEntries) this.#entries.clear();
+    const expires =
+      principal.token.expiresAt === null ? Infinity : Date.parse(principal.token.expiresAt);
+    this.#entries.set(tokenKey(token), { principal, until: Math.min(now + this.ttlMs, expires) });
+  }
+
+  forget(): void {
+    this.#entries.clear();
+  }
+}
+
+/** Cache keys are digests: the cache never holds a plain token. */
+function tokenKey(token: string): string {
+  return createHash('sha256').update(token).digest('base64');
 }
 
 function unauthorised(message: string): PalisadeError {
@@ -93,8 +135,15 @@ function bearerToken(request: FastifyRequest): string {
   return match[1];
 }
 
-export async function authenticate(db: Database, request: FastifyRequest): Promise<Principal> {
-  const lookup = await findApiToken(db, bearerToken(request));
+export async function authenticate(
+  db: Database,
+  request: FastifyRequest,
+  cache?: TokenCache,
+): Promise<Principal> {
+  const plain = bearerToken(request);
+  const cached = cache?.get(plain);
+  if (cached !== undefined) return cached;
+  const lookup = await findApiToken(db, plain);
   switch (lookup.status) {
     case 'unknown':
       throw unauthorised('the API token is not valid');
@@ -104,8 +153,11 @@ export async function authenticate(db: Database, request: FastifyRequest): Promi
       );
     case 'revoked':
       throw unauthorised(`the API token '${lookup.token.name}' was revoked`);
-    case 'valid':
-      return { token: lookup.token, actor: lookup.token.name };
+    case 'valid': {
+      const principal = { token: lookup.token, actor: lookup.token.name };
+      cache?.set(plain, principal);
+      return principal;
+    }
   }
 }
 
@@ -135,6 +187,8 @@ export function installAuth(
 ): void {
   const table: RouteEntry[] = [];
   app.decorate('routeTable', table);
+  const cache = new TokenCache();
+  app.decorate('tokenCache', cache);
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
     const declared = route.config?.access;
@@ -151,7 +205,7 @@ export function installAuth(
     const access = config.access;
     // Unmatched URLs reach the not-found handler, which has no access config: answer 404 there.
     if (access === undefined || access === 'public') return;
-    const principal = await authenticate(db, request);
+    const principal = await authenticate(db, request, cache);
     const params = request.params as Record<string, string | undefined>;
     const clusterId = config.clusterParam === undefined ? undefined : params[config.clusterParam];
     authorise(principal, access, clusterId);

@@ -7,6 +7,7 @@ import { compilePolicy, loadBuiltinPolicies } from '../policy/index.ts';
 import type { CompiledPolicy } from '../policy/index.ts';
 import {
   createCluster,
+  getAlert,
   getWorkload,
   listAlerts,
   listRiskRanking,
@@ -70,7 +71,9 @@ for (const backend of databaseBackends) {
         alerts.map((a) => `${a.policyId}/${a.workloadName}`),
         ['privileged-container/web'],
       );
-      assert.match(alerts[0]?.violations[0]?.message ?? '', /container 'app' is privileged/);
+      assert.equal(alerts[0]?.violationCount, 1);
+      const alert = await getAlert(db(), alerts[0]?.id ?? '');
+      assert.match(alert?.violations[0]?.message ?? '', /container 'app' is privileged/);
     });
 
     it('stores the derived context and a risk score that explains itself', async () => {

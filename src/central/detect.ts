@@ -23,6 +23,7 @@ import {
   listObjects,
   listWorkloads,
   raiseActiveAlerts,
+  refreshStatistics,
   resolveStaleAlerts,
   saveRiskScores,
   saveWorkloadContexts,
@@ -134,7 +135,7 @@ export async function detectCluster(
     const risk = scoreWorkload(workload, own);
     scores.push({ workloadId: record.id, score: risk.score, factors: [...risk.factors] });
   }
-  return db.transaction(async (tx) => {
+  const outcome = await db.transaction(async (tx) => {
     const raised = await raiseActiveAlerts(tx, clusterId, 'DEPLOY', alerts);
     const resolved = await resolveStaleAlerts(tx, clusterId, {
       workloads: refs,
@@ -145,4 +146,11 @@ export async function detectCluster(
     await saveRiskScores(tx, scores);
     return { workloads: targets.length, violations: violations.length, raised, resolved };
   });
+  // A bulk change leaves the planner's statistics stale (PGlite has no autovacuum at all).
+  if (outcome.raised + outcome.resolved + contexts.length > bulkWrite)
+    await refreshStatistics(db, ['alerts', 'workloads', 'objects', 'risk_scores']);
+  return outcome;
 }
+
+/** Rows written by one detection pass above which table statistics are refreshed. */
+const bulkWrite = 2000;

@@ -3,3 +3,5 @@ export type * from './k8s.ts';
 export type * from './policy.ts';
 export { PalisadeError, wrapError } from './error.ts';
 export type { PalisadeErrorOptions } from './error.ts';
+export type * from './image.ts';
+export type * from './vulnerability.ts';

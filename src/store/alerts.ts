@@ -23,7 +23,8 @@ export interface AlertWorkloadRef {
   readonly name: string;
 }
 
-export interface AlertRecord {
+/** An alert as lists show it: everything but its violations, which the detail carries. */
+export interface AlertSummary {
   readonly id: string;
   readonly policyId: string;
   readonly policyName: string;
@@ -36,10 +37,14 @@ export interface AlertRecord {
   readonly state: AlertState;
   readonly severity: Severity;
   readonly lifecycleStage: LifecycleStage;
-  readonly violations: readonly Violation[];
+  readonly violationCount: number;
   readonly firstSeen: string;
   readonly lastSeen: string;
   readonly resolvedAt: string | null;
+}
+
+export interface AlertRecord extends AlertSummary {
+  readonly violations: readonly Violation[];
 }
 
 export interface RaiseAlertInput {
@@ -66,7 +71,7 @@ export interface AlertFilter {
   readonly until?: Date;
 }
 
-interface AlertRow {
+interface AlertSummaryRow {
   id: string;
   policy_id: string;
   policy_name: string;
@@ -78,17 +83,26 @@ interface AlertRow {
   state: AlertState;
   severity: Severity;
   lifecycle_stage: LifecycleStage;
-  violations: Violation[];
+  violation_count: number;
   first_seen: Date;
   last_seen: Date;
   resolved_at: Date | null;
 }
 
-const columns =
+interface AlertRow extends AlertSummaryRow {
+  violations: Violation[];
+}
+
+const summaryColumns =
   'id, policy_id, policy_name, cluster_id, namespace, workload_id, workload_kind, workload_name, ' +
-  'state, severity, lifecycle_stage, violations, first_seen, last_seen, resolved_at';
+  'state, severity, lifecycle_stage, violation_count, first_seen, last_seen, resolved_at';
+const columns = `${summaryColumns}, violations`;
 
 function toAlert(row: AlertRow): AlertRecord {
+  return { ...toAlertSummary(row), violations: row.violations };
+}
+
+function toAlertSummary(row: AlertSummaryRow): AlertSummary {
   return {
     id: row.id,
     policyId: row.policy_id,
@@ -101,7 +115,7 @@ function toAlert(row: AlertRow): AlertRecord {
     state: row.state,
     severity: row.severity,
     lifecycleStage: row.lifecycle_stage,
-    violations: row.violations,
+    violationCount: row.violation_count,
     firstSeen: isoTime(row.first_seen),
     lastSeen: isoTime(row.last_seen),
     resolvedAt: isoTimeOrNull(row.resolved_at),
@@ -130,11 +144,13 @@ export async function raiseAlert(
     input.lifecycleStage,
     JSON.stringify(input.violations),
     (input.at ?? new Date()).toISOString(),
+    input.violations.length,
   ];
   const insert = `INSERT INTO alerts (policy_id, policy_name, cluster_id, namespace, workload_id,
-       workload_kind, workload_name, state, severity, lifecycle_stage, violations, first_seen,
-       last_seen)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::timestamptz, $12::timestamptz)`;
+       workload_kind, workload_name, state, severity, lifecycle_stage, violations,
+       violation_count, first_seen, last_seen)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $13, $12::timestamptz,
+       $12::timestamptz)`;
   // xmax is 0 for a row this statement inserted, non-zero for one it updated.
   const returning = `RETURNING ${columns}, (xmax::text = '0') AS created`;
   const sql =
@@ -144,7 +160,8 @@ export async function raiseAlert(
      ON CONFLICT (policy_id, cluster_id, namespace, workload_kind, workload_name, lifecycle_stage)
        WHERE state = 'ACTIVE'
      DO UPDATE SET policy_name = excluded.policy_name, severity = excluded.severity,
-       violations = excluded.violations, workload_id = coalesce(excluded.workload_id, alerts.workload_id),
+       violations = excluded.violations, violation_count = excluded.violation_count,
+       workload_id = coalesce(excluded.workload_id, alerts.workload_id),
        last_seen = greatest(alerts.last_seen, excluded.last_seen)
      ${returning}`;
   const [row] = await db.query<AlertRow & { created: boolean }>(sql, values);
@@ -190,16 +207,17 @@ export async function raiseActiveAlerts(
     }));
     const result = await db.query<{ created: boolean }>(
       `INSERT INTO alerts (policy_id, policy_name, cluster_id, namespace, workload_id,
-         workload_kind, workload_name, state, severity, lifecycle_stage, violations, first_seen,
-         last_seen)
+         workload_kind, workload_name, state, severity, lifecycle_stage, violations,
+         violation_count, first_seen, last_seen)
        SELECT r.policy_id, r.policy_name, $1::uuid, r.namespace, r.workload_id, r.workload_kind,
-         r.workload_name, 'ACTIVE', r.severity, $2, r.violations, $3::timestamptz, $3::timestamptz
+         r.workload_name, 'ACTIVE', r.severity, $2, r.violations, jsonb_array_length(r.violations),
+         $3::timestamptz, $3::timestamptz
        FROM jsonb_to_recordset($4::jsonb) AS r(policy_id text, policy_name text, severity text,
          namespace text, workload_id uuid, workload_kind text, workload_name text, violations jsonb)
        ON CONFLICT (policy_id, cluster_id, namespace, workload_kind, workload_name, lifecycle_stage)
          WHERE state = 'ACTIVE'
        DO UPDATE SET policy_name = excluded.policy_name, severity = excluded.severity,
-         violations = excluded.violations,
+         violations = excluded.violations, violation_count = excluded.violation_count,
          workload_id = coalesce(excluded.workload_id, alerts.workload_id),
          last_seen = greatest(alerts.last_seen, excluded.last_seen)
        RETURNING (xmax::text = '0') AS created`,
@@ -315,16 +333,16 @@ export async function getAlert(db: Queryable, id: string): Promise<AlertRecord |
   return row === undefined ? null : toAlert(row);
 }
 
-/** Newest first (by last seen). */
+/** Newest first (by last seen); summaries without violations (getAlert has them). */
 export function listAlerts(
   db: Queryable,
   filter: AlertFilter = {},
   page: PageRequest = {},
-): Promise<Page<AlertRecord>> {
+): Promise<Page<AlertSummary>> {
   const states = typeof filter.state === 'string' ? [filter.state] : filter.state;
   const severities = typeof filter.severity === 'string' ? [filter.severity] : filter.severity;
   return listPage(db, {
-    select: columns,
+    select: summaryColumns,
     from: 'alerts',
     where: [
       ['state', 'in', states],
@@ -338,7 +356,7 @@ export function listAlerts(
     ],
     orderBy: 'last_seen DESC, id',
     page,
-    map: toAlert,
+    map: toAlertSummary,
   });
 }
 

@@ -91,6 +91,34 @@ describe('migrations on PostgreSQL 15', () => {
     }
   });
 
+  it("a replica's write clock ticks when another replica commits, and not on reads", async () => {
+    assert.ok(server);
+    const [a, b] = await Promise.all([
+      openDatabase({ url: server.url, poolSize: 2 }),
+      openDatabase({ url: server.url, poolSize: 2 }),
+    ]);
+    try {
+      const waitFor = async (ok: () => boolean) => {
+        for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+        assert.ok(ok());
+      };
+      await waitFor(() => a.writes.trusted && b.writes.trusted);
+      // Let the notifications of both opens (migration checks) arrive first.
+      await new Promise((r) => setTimeout(r, 200));
+      const before = b.writes.generation;
+      await a.query('SELECT count(*) FROM clusters');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(b.writes.generation, before);
+      await a.transaction((tx) => createCluster(tx, { name: 'replica-write' }));
+      await waitFor(() => b.writes.generation > before);
+      const afterTx = b.writes.generation;
+      await createCluster(a, { name: 'replica-write-2' });
+      await waitFor(() => b.writes.generation > afterTx);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('an unreachable server is reported as an error, not a hang', async () => {
     assert.ok(server);
     const url = new URL(server.url);

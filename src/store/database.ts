@@ -7,6 +7,7 @@ import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pgl
 import pg from 'pg';
 import { PalisadeError } from '../model/index.ts';
 import { applyMigrations } from './migrate.ts';
+import { isReadOnly, WriteClock, writeChannel } from './write-clock.ts';
 
 /** Something that runs SQL: the database itself, or an open transaction. */
 export interface Queryable {
@@ -18,6 +19,8 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   readonly engine: 'pglite' | 'postgres';
+  /** Ticks on every write, including other replicas' (see write-clock.ts). */
+  readonly writes: WriteClock;
   /** Runs fn in one transaction: committed when fn resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -74,21 +77,36 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       { status: 503, cause: error },
     );
   }
+  const writes = new WriteClock();
   const wrap = (target: PGlite | PgliteTransaction): Queryable =>
     queryableOf(
-      async (sql, params) => (await target.query(sql, params)).rows as object[],
+      async (sql, params) => {
+        try {
+          return (await target.query(sql, params)).rows as object[];
+        } finally {
+          if (!isReadOnly(sql)) writes.tick();
+        }
+      },
       async (sql) => {
-        await target.exec(sql);
+        try {
+          await target.exec(sql);
+        } finally {
+          writes.tick();
+        }
       },
     );
   return {
     engine: 'pglite',
+    writes,
     ...wrap(pglite),
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       try {
         return await pglite.transaction((tx) => fn(wrap(tx)));
       } catch (error) {
         throw storeError(error);
+      } finally {
+        // Rows written inside become visible to others only now, at commit.
+        writes.tick();
       }
     },
     async close() {
@@ -120,6 +138,55 @@ function queryableOf(
   };
 }
 
+/**
+ * Listens for other replicas' writes on a connection of its own. While it is down the clock is
+ * untrusted (nothing is cached); it reconnects every few seconds until closed.
+ */
+function listenForWrites(url: string, writes: WriteClock): { close(): Promise<void> } {
+  let closed = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  writes.setTrusted(false);
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url, application_name: 'palisade-listen' });
+    const lost = () => {
+      writes.setTrusted(false);
+      if (client === next) client = undefined;
+      if (!closed) retry = setTimeout(() => void connect(), 5000).unref();
+    };
+    next.on('error', () => undefined);
+    next.on('end', lost);
+    next.on('notification', () => writes.tick());
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${writeChannel}`);
+      if (closed) {
+        await next.end();
+        return;
+      }
+      client = next;
+      writes.setTrusted(true);
+    } catch {
+      next.removeListener('end', lost);
+      await next.end().catch(() => undefined);
+      lost();
+    }
+  };
+  void connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      const current = client;
+      client = undefined;
+      if (current) {
+        current.removeAllListeners('end');
+        await current.end().catch(() => undefined);
+      }
+    },
+  };
+}
+
 function openPostgres(url: string, options: { readonly poolSize?: number }): Database {
   const pool = new pg.Pool({
     connectionString: url,
@@ -130,17 +197,30 @@ function openPostgres(url: string, options: { readonly poolSize?: number }): Dat
   // An idle client that loses its connection is dropped by the pool; the next query reports
   // the failure to its caller. Without a listener the 'error' event would end the process.
   pool.on('error', () => undefined);
-  const wrap = (target: pg.Pool | pg.PoolClient): Queryable =>
-    queryableOf(
-      async (sql, params) => (await target.query(sql, params)).rows as object[],
-      // Without parameters pg uses the simple protocol, which accepts several statements.
-      async (sql) => {
-        await target.query(sql);
-      },
-    );
+  const writes = new WriteClock();
+  const listener = listenForWrites(url, writes);
+  const notify = `SELECT pg_notify('${writeChannel}', '')`;
+  // Outside a transaction a write is committed when it returns: tell the other replicas then.
+  const wrapPool = queryableOf(
+    async (sql, params) => {
+      const rows = (await pool.query(sql, params)).rows as object[];
+      if (!isReadOnly(sql)) {
+        writes.tick();
+        await pool.query(notify);
+      }
+      return rows;
+    },
+    // Without parameters pg uses the simple protocol, which accepts several statements.
+    async (sql) => {
+      await pool.query(sql);
+      writes.tick();
+      await pool.query(notify);
+    },
+  );
   return {
     engine: 'postgres',
-    ...wrap(pool),
+    writes,
+    ...wrapPool,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       let client: pg.PoolClient;
       try {
@@ -149,9 +229,22 @@ function openPostgres(url: string, options: { readonly poolSize?: number }): Dat
         throw storeError(error);
       }
       let broken = false;
+      let wrote = false;
+      const tx = queryableOf(
+        async (sql, params) => {
+          if (!isReadOnly(sql)) wrote = true;
+          return (await client.query(sql, params)).rows as object[];
+        },
+        async (sql) => {
+          wrote = true;
+          await client.query(sql);
+        },
+      );
       try {
         await client.query('BEGIN');
-        const result = await fn(wrap(client));
+        const result = await fn(tx);
+        // A notification sent inside a transaction is delivered at its commit, and only then.
+        if (wrote) await client.query(notify);
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -164,9 +257,11 @@ function openPostgres(url: string, options: { readonly poolSize?: number }): Dat
         throw storeError(error);
       } finally {
         client.release(broken);
+        if (wrote) writes.tick();
       }
     },
     async close() {
+      await listener.close();
       if (!pool.ended) await pool.end();
     },
   };

@@ -15,3 +15,6 @@ export * from './risk-scores.ts';
 export * from './api-tokens.ts';
 export * from './audit-log.ts';
 export * from './prune.ts';
+export { refreshStatistics } from './batch.ts';
+export type { AnalyzedTable } from './batch.ts';
+export { WriteClock, isReadOnly, writeChannel } from './write-clock.ts';

@@ -98,6 +98,8 @@ export function registerClusterRoutes(app: FastifyInstance, db: Database): void 
         if (!(await deleteCluster(tx, id))) throw notFound(id);
         await appendAudit(tx, { actor, action: 'cluster-delete', target: id });
       });
+      // The cluster's Sensor tokens went with it.
+      app.tokenCache.forget();
       return reply.status(204).send();
     },
   );

@@ -3,7 +3,7 @@
 // Ingest runs detection for what changed before answering, so a 200 means alerts are current.
 
 import { z } from 'zod';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { PalisadeError } from '../../model/index.ts';
 import type { Severity } from '../../model/index.ts';
@@ -23,6 +23,7 @@ import {
   resolveAlert,
 } from '../../store/index.ts';
 import { principalOf } from '../auth.ts';
+import { ReadCache } from '../read-cache.ts';
 import { detectCluster } from '../detect.ts';
 import {
   deltasBody,
@@ -146,6 +147,13 @@ export function alertFilterOf(query: string | undefined): AlertFilter {
 
 export function registerInventoryRoutes(app: FastifyInstance, db: Database): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
+  // Lists and counts that dashboards poll: served from memory until the data changes.
+  const cache = new ReadCache(db.writes);
+  const cached = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    compute: () => Promise<unknown>,
+  ) => reply.type('application/json').send(await cache.json(request.url, compute));
 
   const ingest = async (clusterId: string, run: () => Promise<IngestResult>) => {
     if ((await getCluster(db, clusterId)) === null) {
@@ -203,7 +211,8 @@ export function registerInventoryRoutes(app: FastifyInstance, db: Database): voi
         querystring: scopedPageQuery,
       },
     },
-    (request) => listWorkloads(db, scopeFilter(request.query), request.query),
+    (request, reply) =>
+      cached(request, reply, () => listWorkloads(db, scopeFilter(request.query), request.query)),
   );
 
   api.get(
@@ -235,7 +244,8 @@ export function registerInventoryRoutes(app: FastifyInstance, db: Database): voi
         querystring: scopedPageQuery,
       },
     },
-    (request) => listRiskRanking(db, scopeFilter(request.query), request.query),
+    (request, reply) =>
+      cached(request, reply, () => listRiskRanking(db, scopeFilter(request.query), request.query)),
   );
 
   api.get(
@@ -249,11 +259,13 @@ export function registerInventoryRoutes(app: FastifyInstance, db: Database): voi
         querystring: z.object({ query: z.string().max(4096).optional(), ...pageQuery }),
       },
     },
-    (request) =>
-      listAlerts(db, alertFilterOf(request.query.query), {
-        limit: request.query.limit,
-        offset: request.query.offset,
-      }),
+    (request, reply) => {
+      // Parsed before the cache: a bad query is a 400 every time.
+      const filter = alertFilterOf(request.query.query);
+      return cached(request, reply, () =>
+        listAlerts(db, filter, { limit: request.query.limit, offset: request.query.offset }),
+      );
+    },
   );
 
   api.get(
@@ -293,32 +305,33 @@ export function registerInventoryRoutes(app: FastifyInstance, db: Database): voi
       config: { access: 'alerts:read' },
       schema: { tags: ['alerts'], summary: 'Counts for a dashboard' },
     },
-    async () => {
-      const rows = await db.query<{ severity: Severity; count: string }>(
-        "SELECT severity, count(*)::text AS count FROM alerts WHERE state = 'ACTIVE' GROUP BY severity",
-      );
-      const [counts] = await db.query<{
-        clusters: string;
-        namespaces: string;
-        deployments: string;
-      }>(
-        `SELECT (SELECT count(*) FROM clusters)::text AS clusters, (SELECT count(*) FROM namespaces)::text AS namespaces,
+    (request, reply) =>
+      cached(request, reply, async () => {
+        const rows = await db.query<{ severity: Severity; count: string }>(
+          "SELECT severity, count(*)::text AS count FROM alerts WHERE state = 'ACTIVE' GROUP BY severity",
+        );
+        const [counts] = await db.query<{
+          clusters: string;
+          namespaces: string;
+          deployments: string;
+        }>(
+          `SELECT (SELECT count(*) FROM clusters)::text AS clusters, (SELECT count(*) FROM namespaces)::text AS namespaces,
            (SELECT count(*) FROM workloads)::text AS deployments`,
-      );
-      const bySeverity = {
-        LOW_SEVERITY: 0,
-        MEDIUM_SEVERITY: 0,
-        HIGH_SEVERITY: 0,
-        CRITICAL_SEVERITY: 0,
-      };
-      for (const row of rows) bySeverity[row.severity] = Number(row.count);
-      return {
-        clusters: Number(counts?.clusters ?? 0),
-        namespaces: Number(counts?.namespaces ?? 0),
-        deployments: Number(counts?.deployments ?? 0),
-        activeAlerts: Object.values(bySeverity).reduce((a, b) => a + b, 0),
-        activeAlertsBySeverity: bySeverity,
-      };
-    },
+        );
+        const bySeverity = {
+          LOW_SEVERITY: 0,
+          MEDIUM_SEVERITY: 0,
+          HIGH_SEVERITY: 0,
+          CRITICAL_SEVERITY: 0,
+        };
+        for (const row of rows) bySeverity[row.severity] = Number(row.count);
+        return {
+          clusters: Number(counts?.clusters ?? 0),
+          namespaces: Number(counts?.namespaces ?? 0),
+          deployments: Number(counts?.deployments ?? 0),
+          activeAlerts: Object.values(bySeverity).reduce((a, b) => a + b, 0),
+          activeAlertsBySeverity: bySeverity,
+        };
+      }),
   );
 }

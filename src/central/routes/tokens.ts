@@ -123,6 +123,7 @@ export function registerTokenRoutes(app: FastifyInstance, db: Database): void {
         }
         await appendAudit(tx, { actor, action: 'token-revoke', target: id });
       });
+      app.tokenCache.forget();
       return reply.status(204).send();
     },
   );
