@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 // Module boundaries from shared/DESIGN.md: engines never import services, nothing imports cli.
-const engines = ['k8s', 'policy', 'report', 'model'];
+const engines = ['k8s', 'policy', 'report', 'model', 'image', 'vuln', 'risk', 'simcluster'];
 const services = ['store', 'central', 'sensor', 'collector', 'simcluster'];
 
 export default tseslint.config(

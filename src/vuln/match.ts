@@ -1,0 +1,127 @@
+// The matcher: components found in an image against the advisories of the store. Distribution
+// advisories name the source package and give source versions (Debian, Ubuntu, Alpine origin),
+// so deb and apk components are looked up by source name and compared with the source version;
+// rpm advisories (Red Hat, AlmaLinux, Rocky) name binary packages.
+
+import type { Component } from '../model/index.ts';
+import type { Vulnerability } from '../model/index.ts';
+import type { StoredAdvisory } from './osv.ts';
+import { evaluateAffected } from './ranges.ts';
+import { comparators, ecosystemBase } from './version/all.ts';
+
+/** Read access to advisories by ecosystem and package name; implemented by the store. */
+export interface AdvisorySource {
+  /** Advisories with an affected entry for this package in this base ecosystem ("Debian"). */
+  lookup(ecosystem: string, name: string): readonly StoredAdvisory[];
+}
+
+/**
+ * The key a package name is indexed under: PEP 503 for PyPI; case-folded where the ecosystem
+ * treats names case-insensitively (NuGet, Packagist, distributions); exact elsewhere.
+ */
+export function packageKey(ecosystem: string, name: string): string {
+  const base = ecosystemBase(ecosystem);
+  switch (base) {
+    case 'PyPI':
+      return name.toLowerCase().replace(/[-_.]+/g, '-');
+    case 'NuGet':
+    case 'Packagist':
+    case 'Debian':
+    case 'Ubuntu':
+    case 'Alpine':
+      return name.toLowerCase();
+    default:
+      return name;
+  }
+}
+
+/**
+ * Whether an advisory's ecosystem covers a component's: the same base, and the same release
+ * when both name one. A release prefix matches a longer one ("Ubuntu:22.04" ⊂
+ * "Ubuntu:22.04:LTS", "Red Hat:enterprise_linux:9" ⊂ "Red Hat:enterprise_linux:9::appstream").
+ * A component without a release matches only advisories without one.
+ */
+export function ecosystemMatches(component: string, advisory: string): boolean {
+  if (component === advisory) return true;
+  if (ecosystemBase(component) !== ecosystemBase(advisory)) return false;
+  const componentRelease = component.slice(ecosystemBase(component).length + 1);
+  const advisoryRelease = advisory.slice(ecosystemBase(advisory).length + 1);
+  if (advisoryRelease === '') return true;
+  if (componentRelease === '') return false;
+  return advisoryRelease === componentRelease || advisoryRelease.startsWith(`${componentRelease}:`);
+}
+
+/** The name and version advisories of the component's ecosystem speak of. */
+export function advisoryCoordinates(component: Component): { name: string; version: string } {
+  switch (component.type) {
+    case 'deb':
+      return {
+        name: component.sourceName ?? component.name,
+        version: component.sourceVersion ?? component.version,
+      };
+    case 'apk':
+      return { name: component.sourceName ?? component.name, version: component.version };
+    case 'rpm':
+    case 'npm':
+    case 'pypi':
+    case 'gem':
+    case 'maven':
+    case 'golang':
+    case 'cargo':
+    case 'nuget':
+    case 'composer':
+      return { name: component.name, version: component.version };
+  }
+}
+
+export function matchComponent(source: AdvisorySource, component: Component): Vulnerability[] {
+  const { name, version } = advisoryCoordinates(component);
+  const base = ecosystemBase(component.ecosystem);
+  const comparator = comparators.forEcosystem(base);
+  const compare =
+    comparator === undefined ? undefined : (a: string, b: string) => comparator.compare(a, b);
+  const key = packageKey(base, name);
+  const out: Vulnerability[] = [];
+  for (const advisory of source.lookup(base, name)) {
+    let affected = false;
+    const fixed: string[] = [];
+    let severity = advisory.severity;
+    for (const entry of advisory.affected) {
+      if (packageKey(entry.ecosystem, entry.name) !== key) continue;
+      if (!ecosystemMatches(component.ecosystem, entry.ecosystem)) continue;
+      const verdict = evaluateAffected(version, entry, compare);
+      if (!verdict.affected) continue;
+      affected = true;
+      fixed.push(...verdict.fixed);
+      if (entry.severity !== undefined) severity = entry.severity;
+    }
+    if (!affected) continue;
+    const fixedVersions = [...new Set(fixed)].sort(compare);
+    out.push({
+      id: advisory.id,
+      aliases: advisory.aliases,
+      component,
+      installedVersion: version,
+      fixedVersions,
+      fixState: fixedVersions.length > 0 ? 'fixed' : 'affected',
+      fixable: fixedVersions.length > 0,
+      severity,
+      ...(advisory.cvss === undefined ? {} : { cvss: advisory.cvss }),
+      summary: advisory.summary,
+      ...(advisory.published === undefined ? {} : { published: advisory.published }),
+      modified: advisory.modified,
+      references: advisory.references,
+    });
+  }
+  return out;
+}
+
+/** Every vulnerability of every component, in component order then advisory id. */
+export function matchPackages(
+  source: AdvisorySource,
+  components: readonly Component[],
+): Vulnerability[] {
+  return components.flatMap((component) =>
+    matchComponent(source, component).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+  );
+}
