@@ -104,6 +104,41 @@ for (const backend of databaseBackends) {
       assert.equal((await alerts('Namespace:elsewhere')).total, 0);
     });
 
+    it('the query takes prefixes, exact values, regexes and negations; time and sort parameters apply', async () => {
+      const names = async (query: string) =>
+        [...new Set((await alerts(query)).items.map((a) => a.workloadName))].sort();
+      assert.deepEqual(await names('Deployment:we'), ['web']);
+      assert.deepEqual(await names('Deployment:"we"'), []);
+      assert.deepEqual(await names('Deployment:r/(web|api)'), ['api', 'web']);
+      assert.deepEqual(await names('Deployment:!web'), ['api']);
+      assert.deepEqual(await names('Cluster:pro+Namespace:"payments"'), ['api', 'web']);
+      assert.deepEqual(await names('Cluster:elsewhere'), []);
+      assert.deepEqual(await names('Policy:Privileged Container'), ['web']);
+      const notLow = await alerts('Severity:!LOW');
+      assert.ok(notLow.total > 0 && notLow.items.every((a) => a.severity !== 'LOW_SEVERITY'));
+      const sorted = (
+        await call({ method: 'GET', url: '/api/v1/alerts?sort=-severity&limit=1000' })
+      ).json<Page<Alert>>();
+      const rank = ['LOW_SEVERITY', 'MEDIUM_SEVERITY', 'HIGH_SEVERITY', 'CRITICAL_SEVERITY'];
+      const ranks = sorted.items.map((a) => rank.indexOf(a.severity));
+      assert.deepEqual(
+        ranks,
+        [...ranks].sort((a, b) => b - a),
+      );
+      const future = new Date(Date.now() + 3_600_000).toISOString();
+      const none = await call({
+        method: 'GET',
+        url: `/api/v1/alerts?since=${encodeURIComponent(future)}`,
+      });
+      assert.equal(none.json<Page<Alert>>().total, 0);
+      const bad = await call({
+        method: 'GET',
+        url: `/api/v1/alerts?query=${encodeURIComponent('Deployment:r/(unclosed')}`,
+      });
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.json<{ error: { message: string } }>().error.message, /not a valid regex/);
+    });
+
     it('a deployment shows its exposure, risk factors and active alerts; the riskiest comes first', async () => {
       assert.ok(db);
       const page = await call({ method: 'GET', url: '/api/v1/risk?limit=5' });

@@ -19,8 +19,7 @@ describe('the read cache', () => {
   it('shares one computation among identical requests that arrive together', async () => {
     const cache = new ReadCache(new WriteClock());
     let computed = 0;
-    const slow = () =>
-      new Promise<number>((resolve) => setTimeout(() => resolve(++computed), 10));
+    const slow = () => new Promise<number>((resolve) => setTimeout(() => resolve(++computed), 10));
     const answers = await Promise.all(Array.from({ length: 20 }, () => cache.json('/a', slow)));
     assert.ok(answers.every((a) => a === '1'));
     assert.equal(computed, 1);

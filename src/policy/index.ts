@@ -16,3 +16,4 @@ export type { FieldDefinition, LevelName } from './field.ts';
 export { levels } from './field.ts';
 export { checkObjects } from './check.ts';
 export type { CheckResult, CheckOptions, CheckedObject } from './check.ts';
+export { compileValueRegex } from './regex.ts';

@@ -11,7 +11,15 @@ import {
 } from '../model/index.ts';
 import { forEachBatch, lastByKey } from './batch.ts';
 import type { Queryable } from './database.ts';
-import { isoTime, isoTimeOrNull, isUuid, listPage, type Page, type PageRequest } from './page.ts';
+import {
+  isoTime,
+  isoTimeOrNull,
+  isUuid,
+  listPage,
+  type Page,
+  type PageRequest,
+  type TextMatch,
+} from './page.ts';
 
 export type AlertState = 'ACTIVE' | 'RESOLVED' | 'ATTEMPTED';
 
@@ -69,7 +77,34 @@ export interface AlertFilter {
   readonly since?: Date;
   /** Last seen at or before. */
   readonly until?: Date;
+  readonly lifecycleStage?: readonly LifecycleStage[];
+  /** Search on the cluster's name (or id). */
+  readonly cluster?: readonly TextMatch[];
+  readonly namespaces?: readonly TextMatch[];
+  /** Search on the workload's name. */
+  readonly deployment?: readonly TextMatch[];
+  /** Search on the policy's id or name. */
+  readonly policy?: readonly TextMatch[];
 }
+
+/** Orders for alert lists: newest first unless asked; the id breaks ties. */
+export const alertOrders = {
+  '-lastSeen': 'last_seen DESC, id',
+  lastSeen: 'last_seen, id',
+  '-firstSeen': 'first_seen DESC, id',
+  firstSeen: 'first_seen, id',
+  // Severity names sort CRITICAL < HIGH < LOW < MEDIUM as text: rank them instead.
+  '-severity': `array_position(ARRAY['LOW_SEVERITY','MEDIUM_SEVERITY','HIGH_SEVERITY','CRITICAL_SEVERITY'], severity) DESC, last_seen DESC, id`,
+  severity: `array_position(ARRAY['LOW_SEVERITY','MEDIUM_SEVERITY','HIGH_SEVERITY','CRITICAL_SEVERITY'], severity), last_seen DESC, id`,
+  policy: 'policy_name, last_seen DESC, id',
+  '-policy': 'policy_name DESC, last_seen DESC, id',
+  namespace: 'namespace, workload_name, last_seen DESC, id',
+  '-namespace': 'namespace DESC, workload_name DESC, last_seen DESC, id',
+  deployment: 'workload_name, namespace, last_seen DESC, id',
+  '-deployment': 'workload_name DESC, namespace DESC, last_seen DESC, id',
+} as const;
+
+export type AlertOrder = keyof typeof alertOrders;
 
 interface AlertSummaryRow {
   id: string;
@@ -338,6 +373,7 @@ export function listAlerts(
   db: Queryable,
   filter: AlertFilter = {},
   page: PageRequest = {},
+  order: AlertOrder = '-lastSeen',
 ): Promise<Page<AlertSummary>> {
   const states = typeof filter.state === 'string' ? [filter.state] : filter.state;
   const severities = typeof filter.severity === 'string' ? [filter.severity] : filter.severity;
@@ -353,8 +389,17 @@ export function listAlerts(
       ['workload_id', 'uuid', filter.workloadId],
       ['last_seen', '>=', filter.since?.toISOString()],
       ['last_seen', '<=', filter.until?.toISOString()],
+      ['lifecycle_stage', 'in', filter.lifecycleStage],
+      [
+        ['cluster_id::text', '(SELECT c.name FROM clusters c WHERE c.id = alerts.cluster_id)'],
+        'match',
+        filter.cluster,
+      ],
+      [['namespace'], 'match', filter.namespaces],
+      [['workload_name'], 'match', filter.deployment],
+      [['policy_id', 'policy_name'], 'match', filter.policy],
     ],
-    orderBy: 'last_seen DESC, id',
+    orderBy: alertOrders[order],
     page,
     map: toAlertSummary,
   });

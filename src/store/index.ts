@@ -5,7 +5,7 @@ export type { Database, Queryable, OpenDatabaseOptions } from './database.ts';
 export { applyMigrations, readMigrations } from './migrate.ts';
 export type { Migration } from './migrate.ts';
 export { isUuid } from './page.ts';
-export type { Page, PageRequest } from './page.ts';
+export type { Page, PageRequest, TextMatch } from './page.ts';
 export * from './clusters.ts';
 export * from './workloads.ts';
 export * from './objects.ts';

@@ -25,7 +25,29 @@ export type Condition =
   | readonly [column: string, operator: 'has', value: string | undefined]
   /** A uuid column: a value that is not a uuid matches nothing instead of failing the query. */
   | readonly [column: string, operator: 'uuid', value: string | undefined]
-  | readonly [column: string, operator: 'in', value: readonly string[] | undefined];
+  | readonly [column: string, operator: 'in', value: readonly string[] | undefined]
+  /** Text search on one or more columns (a value matches when any column does). */
+  | readonly [
+      columns: readonly string[],
+      operator: 'match',
+      value: readonly TextMatch[] | undefined,
+    ];
+
+/**
+ * One value of a search clause: a case-insensitive prefix, an exact (case-insensitive) value,
+ * or a regular expression (checked for RE2 syntax by the caller); negated values exclude.
+ * Positive values of a clause are ORed, negated ones ANDed (StackRox's search semantics).
+ */
+export interface TextMatch {
+  readonly value: string;
+  readonly match: 'prefix' | 'exact' | 'regex';
+  readonly negate: boolean;
+}
+
+/** A LIKE pattern for a literal prefix: %, _ and the escape character itself are escaped. */
+function likePrefix(value: string): string {
+  return `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
 
 export interface Where {
   readonly sql: string;
@@ -35,7 +57,29 @@ export interface Where {
 export function buildWhere(conditions: readonly Condition[]): Where {
   const params: unknown[] = [];
   const clauses: string[] = [];
-  for (const [column, operator, value] of conditions) {
+  for (const condition of conditions) {
+    if (condition[1] === 'match') {
+      const [columns, , matches] = condition;
+      if (matches === undefined || matches.length === 0) continue;
+      const one = (m: TextMatch): string => {
+        params.push(m.match === 'prefix' ? likePrefix(m.value) : m.value);
+        const placeholder = `$${params.length}`;
+        const tests = columns.map((column) =>
+          m.match === 'prefix'
+            ? `${column} ILIKE ${placeholder}`
+            : m.match === 'exact'
+              ? `lower(${column}) = lower(${placeholder})`
+              : `${column} ~* ${placeholder}`,
+        );
+        return tests.length === 1 ? (tests[0] ?? 'false') : `(${tests.join(' OR ')})`;
+      };
+      const positive = matches.filter((m) => !m.negate).map(one);
+      const negative = matches.filter((m) => m.negate).map((m) => `NOT ${one(m)}`);
+      if (positive.length > 0) clauses.push(`(${positive.join(' OR ')})`);
+      clauses.push(...negative);
+      continue;
+    }
+    const [column, operator, value] = condition;
     if (value === undefined) continue;
     if (operator === 'uuid' && !isUuid(value)) {
       clauses.push('false');

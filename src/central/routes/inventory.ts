@@ -9,8 +9,9 @@ import { PalisadeError } from '../../model/index.ts';
 import type { Severity } from '../../model/index.ts';
 import type { CompiledPolicy } from '../../policy/index.ts';
 import { compilePolicy } from '../../policy/index.ts';
-import type { AlertFilter, Database } from '../../store/index.ts';
+import type { AlertOrder, Database } from '../../store/index.ts';
 import {
+  alertOrders,
   appendAudit,
   getAlert,
   getCluster,
@@ -33,7 +34,7 @@ import {
   snapshotBody,
 } from '../ingest.ts';
 import type { IngestResult } from '../ingest.ts';
-import { parseSearchQuery } from '../search.ts';
+import { alertFilterOf, alertQueryFields } from '../alert-query.ts';
 
 export const snapshotBodyLimit = 256 * 1024 * 1024;
 
@@ -74,75 +75,6 @@ async function detectAfterIngest(db: Database, clusterId: string, result: Ingest
   if (!result.clusterWide && result.changedNamespaces.size === 0)
     return { workloads: 0, violations: 0, raised: 0, resolved: 0 };
   return detectCluster(db, clusterId, policies, scope);
-}
-
-const severities: Record<string, Severity> = {
-  LOW: 'LOW_SEVERITY',
-  MEDIUM: 'MEDIUM_SEVERITY',
-  HIGH: 'HIGH_SEVERITY',
-  CRITICAL: 'CRITICAL_SEVERITY',
-};
-
-const alertQueryFields = ['Cluster', 'Namespace', 'Severity', 'Policy', 'State'];
-
-/**
- * Turns an alert search query into the store filter. The store filters by equality, so values
- * are exact here (no prefix, regex or negation yet) and only Severity and State take several.
- */
-export function alertFilterOf(query: string | undefined): AlertFilter {
-  const filter: { -readonly [K in keyof AlertFilter]: AlertFilter[K] } = {};
-  for (const clause of parseSearchQuery(query ?? '', alertQueryFields)) {
-    if (clause.values.some((v) => v.negate || v.match === 'regex')) {
-      throw new PalisadeError(
-        'query-invalid',
-        `query: ${clause.field} takes plain values here (no ! or r/)`,
-        { status: 400 },
-      );
-    }
-    const values = clause.values.map((v) => v.value);
-    const single = (): string => {
-      if (values.length !== 1)
-        throw new PalisadeError('query-invalid', `query: ${clause.field} takes one value here`, {
-          status: 400,
-        });
-      return values[0] ?? '';
-    };
-    switch (clause.field) {
-      case 'Cluster':
-        filter.clusterId = single();
-        break;
-      case 'Namespace':
-        filter.namespace = single();
-        break;
-      case 'Policy':
-        filter.policyId = single();
-        break;
-      case 'Severity':
-        filter.severity = values.map((v) => {
-          const severity = severities[v.toUpperCase().replace(/_SEVERITY$/, '')];
-          if (!severity)
-            throw new PalisadeError('query-invalid', `query: unknown severity '${v}'`, {
-              status: 400,
-            });
-          return severity;
-        });
-        break;
-      case 'State':
-        filter.state = values.map((v) => {
-          const state = v.toUpperCase();
-          if (state !== 'ACTIVE' && state !== 'RESOLVED' && state !== 'ATTEMPTED') {
-            throw new PalisadeError('query-invalid', `query: unknown state '${v}'`, {
-              status: 400,
-            });
-          }
-          return state;
-        });
-        break;
-      default:
-        break;
-    }
-  }
-  return filter;
 }
 
 export function registerInventoryRoutes(app: FastifyInstance, db: Database): void {
@@ -254,17 +186,27 @@ export function registerInventoryRoutes(app: FastifyInstance, db: Database): voi
       config: { access: 'alerts:read' },
       schema: {
         tags: ['alerts'],
-        summary:
-          'Alerts, filtered by a query such as Namespace:payments+Severity:HIGH,CRITICAL+State:ACTIVE',
-        querystring: z.object({ query: z.string().max(4096).optional(), ...pageQuery }),
+        summary: `Alerts filtered by a query such as Namespace:payments+Severity:HIGH,CRITICAL+Deployment:web (fields: ${alertQueryFields.join(', ')}; values are prefixes, "exact", r/regex, !negated)`,
+        querystring: z.object({
+          query: z.string().max(4096).optional(),
+          since: z.iso.datetime({ offset: true }).optional().describe('last seen at or after'),
+          until: z.iso.datetime({ offset: true }).optional().describe('last seen at or before'),
+          sort: z
+            .enum(Object.keys(alertOrders) as [AlertOrder, ...AlertOrder[]])
+            .default('-lastSeen'),
+          ...pageQuery,
+        }),
       },
     },
     (request, reply) => {
       // Parsed before the cache: a bad query is a 400 every time.
-      const filter = alertFilterOf(request.query.query);
-      return cached(request, reply, () =>
-        listAlerts(db, filter, { limit: request.query.limit, offset: request.query.offset }),
-      );
+      const { query, since, until, sort, limit, offset } = request.query;
+      const filter = {
+        ...alertFilterOf(query),
+        ...(since === undefined ? {} : { since: new Date(since) }),
+        ...(until === undefined ? {} : { until: new Date(until) }),
+      };
+      return cached(request, reply, () => listAlerts(db, filter, { limit, offset }, sort));
     },
   );
 
