@@ -16,6 +16,7 @@ import {
   listPolicies,
   type Database,
 } from '../src/store/index.ts';
+import { yamlObjects } from './kit/manifests.ts';
 import { databaseBackends as centralBackends } from './kit/backends.ts';
 
 function policy(id: string, overrides: Partial<Policy> = {}): Policy {
@@ -271,6 +272,44 @@ for (const backend of centralBackends) {
           .json<{ violations: { policy: { id: string } }[] }>()
           .violations.map((v) => v.policy.id);
         assert.ok(ids.includes('api-one'));
+      });
+    });
+
+    describe('check with parsed objects', () => {
+      it("keeps each object's file and line, and returns the policies it used", async () => {
+        const response = await call({
+          method: 'POST',
+          url: '/api/v1/check',
+          payload: {
+            objects: [
+              {
+                source: { file: 'charts/web/pod.yaml', line: 7 },
+                object: yamlObjects(privilegedPod)[0],
+              },
+            ],
+          },
+        });
+        assert.equal(response.statusCode, 200, response.body);
+        const result = response.json<{
+          violations: { file: string; line: number }[];
+          checkedObjects: { file: string; line: number }[];
+          policies: { id: string }[];
+        }>();
+        assert.ok(result.violations.length > 0);
+        assert.ok(result.violations.every((v) => v.file === 'charts/web/pod.yaml' && v.line === 7));
+        assert.deepEqual(
+          result.checkedObjects.map((o) => o.file),
+          ['charts/web/pod.yaml'],
+        );
+        assert.ok(result.policies.some((p) => p.id === 'api-one'));
+      });
+
+      it('a body with both manifests and objects, or neither, is a 400', async () => {
+        for (const payload of [{}, { manifests: privilegedPod, objects: [] }]) {
+          const response = await call({ method: 'POST', url: '/api/v1/check', payload });
+          assert.equal(response.statusCode, 400, JSON.stringify(payload));
+          assert.match(response.json<ErrorJson>().error.message, /either manifests .* or objects/);
+        }
       });
     });
 

@@ -139,6 +139,39 @@ for (const backend of databaseBackends) {
       assert.match(bad.json<{ error: { message: string } }>().error.message, /not a valid regex/);
     });
 
+    it('a dry run without manifests evaluates the stored inventory and writes nothing', async () => {
+      const before = (await alerts('')).total;
+      const response = await call({
+        method: 'POST',
+        url: '/api/v1/policies/dry-run',
+        payload: {
+          policy: {
+            id: 'draft-privileged',
+            name: 'Draft Privileged',
+            severity: 'LOW_SEVERITY',
+            lifecycleStages: ['DEPLOY'],
+            policyVersion: '1.1',
+            policySections: [
+              {
+                policyGroups: [{ fieldName: 'Privileged Container', values: [{ value: 'true' }] }],
+              },
+            ],
+          },
+        },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      const result = response.json<{
+        violations: { object: { name: string }; cluster: { name: string } }[];
+        checked: number;
+      }>();
+      assert.equal(result.checked, 2);
+      assert.deepEqual(
+        result.violations.map((v) => `${v.cluster.name}/${v.object.name}`),
+        ['prod/web'],
+      );
+      assert.equal((await alerts('')).total, before);
+    });
+
     it('a deployment shows its exposure, risk factors and active alerts; the riskiest comes first', async () => {
       assert.ok(db);
       const page = await call({ method: 'GET', url: '/api/v1/risk?limit=5' });

@@ -19,6 +19,7 @@ import type {
   WorkloadRecord,
 } from '../store/index.ts';
 import {
+  listClusters,
   listNamespaces,
   listObjects,
   listWorkloads,
@@ -60,6 +61,42 @@ export async function loadInventory(db: Queryable, clusterId: string) {
   return { workloads, objects, namespaces };
 }
 
+/** A cluster's stored inventory, with each workload's context derived afresh from it. */
+async function derivedInventory(db: Queryable, clusterId: string) {
+  const inventory = await loadInventory(db, clusterId);
+  const objects: ClusterObject[] = [];
+  for (const record of inventory.workloads)
+    objects.push({ ...record.workload, context: emptyWorkloadContext });
+  for (const record of inventory.objects) objects.push(record.object);
+  for (const record of inventory.namespaces) objects.push(record.namespace);
+  return { inventory, derived: deriveContexts(objects) };
+}
+
+/**
+ * Evaluates one (unsaved) policy over every cluster's stored inventory, writing nothing: the
+ * dry run before saving a policy. Violations name their cluster.
+ */
+export async function dryRunOnInventory(db: Database, policy: CompiledPolicy) {
+  const stages = (['DEPLOY', 'BUILD'] as const).filter((s) => policy.stages.has(s));
+  const violations: (Violation & { readonly cluster: { id: string; name: string } })[] = [];
+  let undecided = 0;
+  let checked = 0;
+  for (let offset = 0; ; offset += 100) {
+    const page = await listClusters(db, { limit: 100, offset });
+    for (const cluster of page.items) {
+      const { derived } = await derivedInventory(db, cluster.id);
+      const targets = derived.filter((o) => o.kind === policy.subject);
+      checked += targets.length;
+      const result = evaluateAll([policy], targets, { stages, cluster: cluster.name });
+      const ref = { id: cluster.id, name: cluster.name };
+      for (const v of result.violations) violations.push({ ...v, cluster: ref });
+      undecided += result.undecided.length;
+    }
+    if (page.items.length < 100) break;
+  }
+  return { violations, undecided, checked };
+}
+
 /** Runs detection for one cluster with the given (enabled, deploy-stage) policies. */
 export async function detectCluster(
   db: Database,
@@ -67,17 +104,7 @@ export async function detectCluster(
   policies: readonly CompiledPolicy[],
   scope: DetectionScope = {},
 ): Promise<DetectionResult> {
-  const inventory = await loadInventory(db, clusterId);
-  const records = new Map<Workload, WorkloadRecord>();
-  const objects: ClusterObject[] = [];
-  for (const record of inventory.workloads) {
-    const workload = { ...record.workload, context: emptyWorkloadContext };
-    records.set(workload, record);
-    objects.push(workload);
-  }
-  for (const record of inventory.objects) objects.push(record.object);
-  for (const record of inventory.namespaces) objects.push(record.namespace);
-  const derived = deriveContexts(objects);
+  const { inventory, derived } = await derivedInventory(db, clusterId);
   const byKey = new Map<string, WorkloadRecord>();
   for (const record of inventory.workloads)
     byKey.set(`${record.namespace}\u0000${record.kind}\u0000${record.name}`, record);

@@ -5,10 +5,12 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { readManifests } from '../k8s/index.ts';
 import { PalisadeError } from '../model/index.ts';
-import type { CompiledPolicy, PolicySetName } from '../policy/index.ts';
+import type { Policy, SubjectKind } from '../model/index.ts';
+import type { CheckResult, CompiledPolicy, PolicySetName } from '../policy/index.ts';
 import { checkObjects, compilePolicy, policySetNames } from '../policy/index.ts';
 import { buildReport, severityNames, writers } from '../report/index.ts';
 import type { SeverityName } from '../report/index.ts';
+import { centralTarget, postToCentral } from './central-client.ts';
 import { loadConfig } from './config.ts';
 import { selectPolicies, splitList } from './policies.ts';
 import type { CliContext } from './context.ts';
@@ -22,6 +24,18 @@ interface CheckFlags {
   include?: string[];
   exclude?: string[];
   config?: boolean;
+  central?: string;
+  token?: string;
+}
+
+/** What Central's /api/v1/check answers (src/central/routes/policies.ts). */
+interface CentralCheck {
+  readonly violations: CheckResult['violations'];
+  readonly undecided: CheckResult['undecided'];
+  readonly suppressed: CheckResult['suppressed'];
+  readonly problems: CheckResult['problems'];
+  readonly checkedObjects: CheckResult['checked'];
+  readonly policies: readonly (Policy & { readonly subject: SubjectKind })[];
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -59,6 +73,11 @@ export function registerCheck(program: Command, context: CliContext): void {
     )
     .option('--exclude <ids>', 'skip these policies (repeatable, comma-separated)', collect)
     .option('--no-config', 'ignore .palisade.yaml')
+    .option(
+      '--central <url>',
+      "evaluate with this Central's enabled policies instead of the local ones (the CI path)",
+    )
+    .option('--token <token>', 'API token for --central (default: PALISADE_TOKEN)')
     .action(async (paths: string[], flags: CheckFlags) => {
       context.exitCode = await runCheck(paths, flags, context);
     });
@@ -69,24 +88,45 @@ async function runCheck(paths: string[], flags: CheckFlags, context: CliContext)
   const output = flags.output ?? config.output ?? 'table';
   const failOn = (flags.failOn ?? config.failOn ?? 'high') as SeverityName | 'none';
   const minSeverity = (flags.severity ?? config.severity) as SeverityName | undefined;
-  const policies = selectPolicies({
-    set: (flags.policies ?? config.policies ?? 'default') as PolicySetName,
-    files: [...(config.policy ?? []), ...(flags.policy ?? [])],
-    include: splitList(flags.include ?? config.include),
-    exclude: splitList([...(config.exclude ?? []), ...(flags.exclude ?? [])]),
-  });
-  const compiled: CompiledPolicy[] = policies.map((p) => compilePolicy(p));
+  const central =
+    flags.central === undefined ? undefined : centralTarget(flags.central, flags.token);
+  if (central && (flags.policy ?? flags.include ?? flags.exclude ?? flags.policies) !== undefined)
+    throw new PalisadeError(
+      'usage',
+      "--central evaluates Central's enabled policies; --policy, --policies, --include and --exclude do not apply",
+    );
+  const policies = central
+    ? []
+    : selectPolicies({
+        set: (flags.policies ?? config.policies ?? 'default') as PolicySetName,
+        files: [...(config.policy ?? []), ...(flags.policy ?? [])],
+        include: splitList(flags.include ?? config.include),
+        exclude: splitList([...(config.exclude ?? []), ...(flags.exclude ?? [])]),
+      });
   const writer = writers.get(output);
   if (!writer) throw new PalisadeError('usage', `unknown output format '${output}'`);
   const manifests = await readManifests(paths, { baseDir: context.cwd, stdin: context.stdin });
-  const result = checkObjects(manifests.objects, compiled);
+  let result: Omit<CheckResult, 'problems'> & { problems: CheckResult['problems'] };
+  let evaluated: readonly (Policy & { readonly subject: SubjectKind })[];
+  if (central === undefined) {
+    const compiled: CompiledPolicy[] = policies.map((p) => compilePolicy(p));
+    result = checkObjects(manifests.objects, compiled);
+    evaluated = compiled.map((c) => ({ ...c.policy, subject: c.subject }));
+  } else {
+    // Central parses nothing: it gets the objects as read here, so results keep file and line.
+    const answer = await postToCentral<CentralCheck>(central, '/api/v1/check', {
+      objects: manifests.objects.map((o) => ({ source: o.source, object: o.body })),
+    });
+    result = { ...answer, checked: answer.checkedObjects };
+    evaluated = answer.policies;
+  }
   const report = buildReport({
     version: context.version,
     violations: result.violations,
     undecided: result.undecided,
     suppressed: result.suppressed,
     problems: [...manifests.problems, ...result.problems],
-    policies: compiled.map((c) => ({ ...c.policy, subject: c.subject })),
+    policies: evaluated,
     checked: result.checked,
     files: manifests.files.length + (paths.includes('-') ? 1 : 0),
     failOn,

@@ -6,7 +6,13 @@ import RE2 from 're2';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { PalisadeError, type Policy, type Severity } from '../../model/index.ts';
+import {
+  PalisadeError,
+  type InputProblem,
+  type ManifestObject,
+  type Policy,
+  type Severity,
+} from '../../model/index.ts';
 import { parseManifestText } from '../../k8s/index.ts';
 import {
   checkObjects,
@@ -28,6 +34,7 @@ import {
   type Queryable,
 } from '../../store/index.ts';
 import { principalOf } from '../auth.ts';
+import { dryRunOnInventory } from '../detect.ts';
 import { reevaluatePolicy } from '../reevaluate.ts';
 import { parseSearchQuery, type SearchClause, type SearchValue } from '../search.ts';
 
@@ -66,8 +73,30 @@ const manifestsText = z
   .string()
   .max(8 * 1024 * 1024)
   .describe('Kubernetes manifests: YAML (multi-document) or JSON');
-const dryRunBody = z.object({ policy: policyBody, manifests: manifestsText });
-const checkBody = z.object({ manifests: manifestsText });
+/** Objects the CLI parsed itself, each with the file and line that results should name. */
+const parsedObjects = z
+  .array(
+    z.strictObject({
+      source: z.strictObject({
+        file: z.string().max(4096),
+        line: z.number().int().min(0),
+      }),
+      object: z.looseObject({ apiVersion: z.string().min(1), kind: z.string().min(1) }),
+    }),
+  )
+  .max(100_000)
+  .describe('Kubernetes objects already parsed, with their source file and line');
+const dryRunBody = z.object({
+  policy: policyBody,
+  manifests: manifestsText
+    .optional()
+    .describe('manifests to evaluate; omitted: the inventory Central holds'),
+});
+const checkBody = z
+  .object({ manifests: manifestsText.optional(), objects: parsedObjects.optional() })
+  .refine((b) => (b.manifests === undefined) !== (b.objects === undefined), {
+    message: 'send either manifests (text) or objects (parsed), not both or neither',
+  });
 
 /** Validates the shape (zod, in policy/) and compiles; both failures are 400 policy-invalid. */
 export function validatePolicy(value: unknown, where: string): Policy {
@@ -167,8 +196,25 @@ function comparePolicies(sort: string): (a: PolicyRecord, b: PolicyRecord) => nu
   return (a, b) => (descending ? -1 : 1) * primary(a, b) || byName(a, b);
 }
 
-function checkManifests(manifests: string, policies: readonly CompiledPolicy[]) {
-  const parsed = parseManifestText(manifests, 'request');
+function checkManifests(
+  input: {
+    readonly manifests?: string | undefined;
+    readonly objects?: z.infer<typeof parsedObjects> | undefined;
+  },
+  policies: readonly CompiledPolicy[],
+) {
+  const parsed: { objects: ManifestObject[]; problems: InputProblem[] } =
+    input.objects === undefined
+      ? parseManifestText(input.manifests ?? '', 'request')
+      : {
+          objects: input.objects.map(({ source, object }) => ({
+            apiVersion: object.apiVersion,
+            kind: object.kind,
+            body: object,
+            source,
+          })),
+          problems: [],
+        };
   const result: CheckResult = checkObjects(parsed.objects, policies);
   return {
     violations: result.violations,
@@ -176,6 +222,9 @@ function checkManifests(manifests: string, policies: readonly CompiledPolicy[]) 
     suppressed: result.suppressed,
     problems: [...parsed.problems, ...result.problems],
     checked: result.checked.length,
+    checkedObjects: result.checked,
+    /** The policies evaluated, so a client can render rules (SARIF) and names. */
+    policies: policies.map((c) => ({ ...c.policy, subject: c.subject })),
   };
 }
 
@@ -383,13 +432,16 @@ export function registerPolicyRoutes(app: FastifyInstance, db: Database): void {
       config: { access: 'policies:read' },
       schema: {
         tags,
-        summary: 'Evaluate an unsaved policy against manifests sent in the body',
+        summary:
+          'Evaluate an unsaved policy against manifests sent in the body, or against the inventory Central holds',
         body: dryRunBody,
       },
     },
-    (request) => {
-      const policy = readPolicy(request.body.policy, 'policy');
-      return checkManifests(request.body.manifests, [compilePolicy(policy)]);
+    async (request) => {
+      const compiled = compilePolicy(readPolicy(request.body.policy, 'policy'));
+      if (request.body.manifests !== undefined)
+        return checkManifests({ manifests: request.body.manifests }, [compiled]);
+      return dryRunOnInventory(db, compiled);
     },
   );
 
@@ -406,7 +458,7 @@ export function registerPolicyRoutes(app: FastifyInstance, db: Database): void {
     async (request) => {
       const enabled = (await allPolicies(db)).filter((r) => !r.disabled);
       return checkManifests(
-        request.body.manifests,
+        request.body,
         enabled.map((r) => compilePolicy(r.policy)),
       );
     },
