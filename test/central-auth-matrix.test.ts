@@ -91,12 +91,12 @@ async function storedWorkload(fx: Fixtures) {
   return upsertWorkload(fx.db, fx.clusterId, workload);
 }
 
-async function storedAlert(fx: Fixtures): Promise<string> {
+async function storedAlert(fx: Fixtures, policyId = 'matrix'): Promise<string> {
   const workload = await storedWorkload(fx);
   const stored = await getWorkloadById(fx.db, workload.id);
   assert.ok(stored);
   const { alert } = await raiseAlert(fx.db, {
-    policy: { id: 'matrix', name: 'Matrix', severity: 'HIGH_SEVERITY' },
+    policy: { id: policyId, name: policyId, severity: 'HIGH_SEVERITY' },
     clusterId: fx.clusterId,
     workload: { id: stored.id, namespace: stored.namespace, kind: stored.kind, name: stored.name },
     lifecycleStage: 'DEPLOY',
@@ -255,6 +255,15 @@ const matrix: Readonly<Record<string, MatrixEntry>> = {
   },
   'GET /api/v1/risk': { allowed: read, sample: get('/api/v1/risk') },
   'GET /api/v1/alerts': { allowed: read, sample: get('/api/v1/alerts?query=State:ACTIVE') },
+  'POST /api/v1/alerts/:id/exclude': {
+    allowed: admin,
+    sample: async (fx) => ({
+      method: 'POST',
+      url: `/api/v1/alerts/${await storedAlert(fx, await storedPolicy(fx))}/exclude`,
+      body: { reason: 'accepted risk' },
+    }),
+  },
+  'GET /api/v1/namespaces': { allowed: read, sample: get('/api/v1/namespaces') },
   'GET /api/v1/alerts/:id': {
     allowed: read,
     sample: async (fx) => ({ method: 'GET', url: `/api/v1/alerts/${await storedAlert(fx)}` }),

@@ -275,6 +275,63 @@ for (const backend of databaseBackends) {
       assert.equal((await alerts('Policy:payments-registry+State:ACTIVE')).total, 2);
     });
 
+    it('namespaces list their deployments, active alerts and risk', async () => {
+      const page = (await call({ method: 'GET', url: '/api/v1/namespaces' })).json<
+        Page<{
+          clusterName: string;
+          name: string;
+          deployments: number;
+          activeAlerts: number;
+          riskScore: number;
+        }>
+      >();
+      const payments = page.items.find((n) => n.name === 'payments');
+      assert.ok(payments);
+      assert.equal(payments.clusterName, 'prod');
+      assert.equal(payments.deployments, 2);
+      assert.equal(
+        payments.activeAlerts,
+        (await alerts('Namespace:"payments"+State:ACTIVE')).total,
+      );
+      assert.ok(payments.riskScore > 2);
+    });
+
+    it("excluding an alert's deployment resolves it, and re-detection keeps it resolved", async () => {
+      assert.ok(app);
+      const [target] = (await alerts('Policy:latest-image-tag+State:ACTIVE')).items;
+      assert.ok(target);
+      const response = await call({
+        method: 'POST',
+        url: `/api/v1/alerts/${target.id}/exclude`,
+        payload: { reason: 'web pins by digest at deploy time' },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      assert.equal(response.json<{ alert: { state: string } }>().alert.state, 'RESOLVED');
+      await app.jobs.idle();
+      await call({
+        method: 'POST',
+        url: `/api/v1/clusters/${clusterId}/deltas`,
+        token: sensor,
+        payload: {
+          events: [
+            {
+              type: 'UPSERT',
+              object: docs(deployment('web', '14', false).replace(':1.0', ':latest'))[0],
+            },
+          ],
+        },
+      });
+      assert.equal((await alerts('Policy:latest-image-tag+State:ACTIVE')).total, 0);
+      const policy = (
+        await call({ method: 'GET', url: '/api/v1/policies/latest-image-tag' })
+      ).json<{ policy: { exclusions: { name: string }[] } }>();
+      assert.ok(
+        policy.policy.exclusions.some((e) => e.name === 'web pins by digest at deploy time'),
+      );
+      const again = await call({ method: 'POST', url: `/api/v1/alerts/${target.id}/exclude` });
+      assert.equal(again.statusCode, 200, again.body);
+    });
+
     it('the summary counts clusters, deployments and active alerts by severity', async () => {
       const summary = (await call({ method: 'GET', url: '/api/v1/summary' })).json<{
         clusters: number;

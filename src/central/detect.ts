@@ -87,7 +87,7 @@ export async function dryRunOnInventory(db: Database, policy: CompiledPolicy) {
       const { derived } = await derivedInventory(db, cluster.id);
       const targets = derived.filter((o) => o.kind === policy.subject);
       checked += targets.length;
-      const result = evaluateAll([policy], targets, { stages, cluster: cluster.name });
+      const result = evaluateAll([policy], targets, { stages, cluster: cluster.id });
       const ref = { id: cluster.id, name: cluster.name };
       for (const v of result.violations) violations.push({ ...v, cluster: ref });
       undecided += result.undecided.length;
@@ -116,7 +116,11 @@ export async function detectCluster(
   const deployPolicies = policies.filter(
     (p) => p.policy.disabled !== true && p.stages.has('DEPLOY'),
   );
-  const { violations } = evaluateAll(deployPolicies, targets, { stages: ['DEPLOY'] });
+  // Scopes and exclusions name clusters by id, as StackRox's do.
+  const { violations } = evaluateAll(deployPolicies, targets, {
+    stages: ['DEPLOY'],
+    cluster: clusterId,
+  });
   const byWorkload = new Map<string, Violation[]>();
   for (const v of violations) {
     const key = `${v.object.namespace}\u0000${v.object.kind}\u0000${v.object.name}`;

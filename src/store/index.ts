@@ -18,3 +18,4 @@ export * from './prune.ts';
 export { refreshStatistics } from './batch.ts';
 export type { AnalyzedTable } from './batch.ts';
 export { WriteClock, isReadOnly, writeChannel } from './write-clock.ts';
+export * from './namespace-summaries.ts';

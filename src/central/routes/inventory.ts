@@ -18,6 +18,7 @@ import {
   getRiskScore,
   getWorkloadById,
   listAlerts,
+  listNamespaceSummaries,
   listPolicies,
   listRiskRanking,
   listWorkloads,
@@ -145,6 +146,26 @@ export function registerInventoryRoutes(app: FastifyInstance, db: Database): voi
     },
     (request, reply) =>
       cached(request, reply, () => listWorkloads(db, scopeFilter(request.query), request.query)),
+  );
+
+  api.get(
+    '/api/v1/namespaces',
+    {
+      config: { access: 'deployments:read' },
+      schema: {
+        tags: ['deployments'],
+        summary: 'Namespaces, riskiest first, with deployments, active alerts by severity and risk',
+        querystring: z.object({ cluster: z.uuid().optional(), ...pageQuery }),
+      },
+    },
+    (request, reply) =>
+      cached(request, reply, () =>
+        listNamespaceSummaries(
+          db,
+          request.query.cluster === undefined ? {} : { clusterId: request.query.cluster },
+          request.query,
+        ),
+      ),
   );
 
   api.get(

@@ -11,6 +11,7 @@ import {
   type InputProblem,
   type ManifestObject,
   type Policy,
+  type PolicyExclusion,
   type Severity,
 } from '../../model/index.ts';
 import { parseManifestText } from '../../k8s/index.ts';
@@ -25,8 +26,10 @@ import {
 import {
   appendAudit,
   deletePolicy,
+  getAlert,
   getPolicy,
   listPolicies,
+  resolveAlert,
   savePolicy,
   setPolicyDisabled,
   type Database,
@@ -423,6 +426,69 @@ export function registerPolicyRoutes(app: FastifyInstance, db: Database): void {
       });
       for (const record of saved) reevaluate(record.id);
       return { imported: saved.map((r) => ({ id: r.id, name: r.name })) };
+    },
+  );
+
+  api.post(
+    '/api/v1/alerts/:id/exclude',
+    {
+      config: { access: 'policies:write' },
+      schema: {
+        tags: ['alerts'],
+        summary:
+          "Exclude the alert's deployment from its policy (a policy exclusion); the alert resolves",
+        params: z.object({ id: z.uuid('must be an alert id (a uuid)') }),
+        // No body at all is fine: fastify hands the schema null for an empty request.
+        body: z
+          .strictObject({
+            reason: z.string().max(500).optional(),
+            expiresAt: z.iso.datetime({ offset: true }).optional(),
+          })
+          .nullish(),
+      },
+    },
+    async (request) => {
+      const { actor } = principalOf(request);
+      const result = await db.transaction(async (tx) => {
+        const alert = await getAlert(tx, request.params.id);
+        if (alert === null)
+          throw new PalisadeError('alert-not-found', `no alert has id '${request.params.id}'`, {
+            status: 404,
+          });
+        const record = await getPolicy(tx, alert.policyId);
+        if (record === null)
+          throw new PalisadeError(
+            'policy-not-found',
+            `the alert's policy '${alert.policyId}' no longer exists`,
+            { status: 409 },
+          );
+        // Exclusion names and scopes are anchored regexes (StackRox): quote the literal names.
+        const quote = (text: string) => text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+        const exclusion: PolicyExclusion = {
+          name:
+            request.body?.reason ?? `${alert.namespace}/${alert.workloadName} (alert ${alert.id})`,
+          deployment: {
+            name: quote(alert.workloadName),
+            scope: { cluster: alert.clusterId, namespace: quote(alert.namespace) },
+          },
+          ...(request.body?.expiresAt === undefined ? {} : { expiration: request.body.expiresAt }),
+        };
+        const policy = validatePolicy(
+          { ...record.policy, exclusions: [...(record.policy.exclusions ?? []), exclusion] },
+          'policy',
+        );
+        const saved = await savePolicy(tx, policy);
+        const resolved = alert.state === 'RESOLVED' ? alert : await resolveAlert(tx, alert.id);
+        await appendAudit(tx, {
+          actor,
+          action: 'alert-exclude',
+          target: alert.id,
+          details: { policy: policy.id, deployment: `${alert.namespace}/${alert.workloadName}` },
+        });
+        return { policy: saved, alert: resolved, exclusion };
+      });
+      reevaluate(result.policy.id);
+      return result;
     },
   );
 
