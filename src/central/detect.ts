@@ -13,16 +13,14 @@ import type {
   ActiveAlertInput,
   AlertWorkloadRef,
   Database,
-  Page,
-  PageRequest,
   Queryable,
   WorkloadRecord,
 } from '../store/index.ts';
 import {
+  allNamespacesOf,
+  allObjectsOf,
+  allWorkloadsOf,
   listClusters,
-  listNamespaces,
-  listObjects,
-  listWorkloads,
   raiseActiveAlerts,
   refreshStatistics,
   resolveStaleAlerts,
@@ -42,21 +40,12 @@ export interface DetectionResult {
   readonly resolved: number;
 }
 
-async function readAll<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  for (let offset = 0; ; offset += 1000) {
-    const page = await list({ limit: 1000, offset });
-    items.push(...page.items);
-    if (page.items.length < 1000) return items;
-  }
-}
-
 /** Everything stored for a cluster, as normalised objects (workloads without derived context). */
 export async function loadInventory(db: Queryable, clusterId: string) {
   const [workloads, objects, namespaces] = await Promise.all([
-    readAll((page) => listWorkloads(db, { clusterId }, page)),
-    readAll((page) => listObjects(db, { clusterId }, page)),
-    readAll((page) => listNamespaces(db, { clusterId }, page)),
+    allWorkloadsOf(db, clusterId),
+    allObjectsOf(db, clusterId),
+    allNamespacesOf(db, clusterId),
   ]);
   return { workloads, objects, namespaces };
 }

@@ -214,7 +214,8 @@ export interface ActiveAlertInput {
 /**
  * Raises or updates many ACTIVE alerts of one cluster and stage, a batch per statement (the
  * detection loop's write). An open alert whose policy, severity and violations are unchanged
- * only has its last-seen time moved. Returns how many alerts were created.
+ * is not written at all: its last-seen time is the last time it changed. Returns how many
+ * alerts were created.
  */
 export async function raiseActiveAlerts(
   db: Queryable,
@@ -255,6 +256,12 @@ export async function raiseActiveAlerts(
          violations = excluded.violations, violation_count = excluded.violation_count,
          workload_id = coalesce(excluded.workload_id, alerts.workload_id),
          last_seen = greatest(alerts.last_seen, excluded.last_seen)
+       -- An alert detection finds unchanged is left as it is (last seen = last change): no
+       -- rewrite of 100,000 rows when a resync confirms what is stored.
+       WHERE alerts.violations IS DISTINCT FROM excluded.violations
+         OR alerts.severity IS DISTINCT FROM excluded.severity
+         OR alerts.policy_name IS DISTINCT FROM excluded.policy_name
+         OR alerts.workload_id IS DISTINCT FROM coalesce(excluded.workload_id, alerts.workload_id)
        RETURNING (xmax::text = '0') AS created`,
       [clusterId, lifecycleStage, at.toISOString(), JSON.stringify(rows)],
     );

@@ -201,6 +201,20 @@ export async function deleteNamespace(
   return rows.length > 0;
 }
 
+/** Every namespace of a cluster in one query: what detection reads. */
+export async function allNamespacesOf(
+  db: Queryable,
+  clusterId: string,
+): Promise<NamespaceRecord[]> {
+  if (!isUuid(clusterId)) return [];
+  const rows = await db.query<NamespaceRow>(
+    `SELECT cluster_id, name, uid, resource_version, labels, object, updated_at
+     FROM namespaces WHERE cluster_id = $1`,
+    [clusterId],
+  );
+  return rows.map(toNamespace);
+}
+
 export function listNamespaces(
   db: Queryable,
   filter: { readonly clusterId?: string } = {},

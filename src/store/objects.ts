@@ -172,6 +172,16 @@ export async function getObject(db: Queryable, key: ObjectKey): Promise<ObjectRe
   return row === undefined ? null : toObject(row);
 }
 
+/** Every object of a cluster in one query: what detection reads. */
+export async function allObjectsOf(db: Queryable, clusterId: string): Promise<ObjectRecord[]> {
+  if (!isUuid(clusterId)) return [];
+  const rows = await db.query<ObjectRow>(
+    `SELECT ${columns} FROM objects WHERE cluster_id = $1`,
+    [clusterId],
+  );
+  return rows.map(toObject);
+}
+
 export function listObjects(
   db: Queryable,
   filter: ObjectFilter = {},

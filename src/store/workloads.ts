@@ -181,6 +181,21 @@ export async function getWorkloadById(db: Queryable, id: string): Promise<Worklo
   return row === undefined ? null : toWorkload(row);
 }
 
+/**
+ * Every workload of a cluster in one query, without stored context: what detection reads
+ * (pages with OFFSET would cost quadratic time over a large cluster).
+ */
+export async function allWorkloadsOf(db: Queryable, clusterId: string): Promise<WorkloadRecord[]> {
+  if (!isUuid(clusterId)) return [];
+  const rows = await db.query<WorkloadRow>(
+    `SELECT id, cluster_id, namespace, kind, name, uid, resource_version, object,
+       NULL::jsonb AS context, updated_at
+     FROM workloads WHERE cluster_id = $1`,
+    [clusterId],
+  );
+  return rows.map(toWorkload);
+}
+
 export function listWorkloads(
   db: Queryable,
   filter: WorkloadFilter = {},
