@@ -5,9 +5,11 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PalisadeError } from '../model/index.ts';
 import { registerCheck } from './check.ts';
+import { registerImage } from './image.ts';
 import type { CliContext } from './context.ts';
 import { registerPolicy } from './policy.ts';
 import { registerServe } from './serve.ts';
+import { registerVulnDb } from './vulndb.ts';
 
 const version = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -33,6 +35,8 @@ export async function runCli(
   registerCheck(program, context);
   registerPolicy(program, context);
   registerServe(program, context);
+  registerImage(program, context);
+  registerVulnDb(program, context);
   try {
     await program.parseAsync(
       argv.filter((a) => a !== '--debug'),

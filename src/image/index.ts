@@ -36,3 +36,12 @@ export { analyzeImage, wantsFile, registerAnalyzers } from './analyzers/registry
 export type { Analyzer, AnalyzerInput, AnalyzerResult, FileInfo } from './analyzers/types.ts';
 export { detectOsRelease, distroEcosystem } from './analyzers/os-release.ts';
 export { openZip, ZipError } from './analyzers/zip.ts';
+export { scanImage, analyzerFiles, mergeAliasedVulnerabilities } from './scan.ts';
+export type { ScanImageOptions } from './scan.ts';
+export {
+  parseIgnoreFile,
+  readIgnoreFile,
+  applyIgnoreRules,
+  ignoreRuleExpired,
+} from './ignore-file.ts';
+export type { IgnoreOutcome } from './ignore-file.ts';

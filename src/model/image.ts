@@ -2,7 +2,11 @@
 // components (OS packages and language dependencies) and the findings about unreadable input.
 // Plain readonly data; reading layers and matching advisories live in image/ and vuln/.
 
-import type { Vulnerability } from './vulnerability.ts';
+import type {
+  IgnoredVulnerability,
+  Vulnerability,
+  VulnerabilityIgnoreRule,
+} from './vulnerability.ts';
 
 /** Distribution family; decides which package database and advisory feed apply. */
 export type OsFamily = 'alpine' | 'debian' | 'redhat' | 'suse' | 'unknown';
@@ -69,6 +73,36 @@ export interface ImageFinding {
   readonly message: string;
 }
 
+/** One layer of a scanned image (lowest first), with the history entry that made it. */
+export interface ScannedLayer {
+  /** Blob digest (for a legacy docker-save archive, the diff ID). */
+  readonly digest: string;
+  readonly diffId: string;
+  /** The Dockerfile instruction that made the layer ("RUN apt-get install -y curl"). */
+  readonly createdBy?: string;
+  readonly created?: string;
+}
+
+/** Facts from the image config (OCI image-spec config.md) that policies and reports use. */
+export interface ImageConfigFacts {
+  readonly os: string;
+  readonly architecture: string;
+  readonly variant?: string;
+  /** When the image was built (config `created`). */
+  readonly created?: string;
+  /** config.User; empty when unset, which means root. */
+  readonly user: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Whether and against what the components were matched for vulnerabilities. */
+export interface VulnerabilityDbInfo {
+  /** False when no vulnerability database was available: vulnerabilities were not matched. */
+  readonly matched: boolean;
+  readonly records: number;
+  readonly lastImport?: string;
+}
+
 /** The result of scanning one image. */
 export interface ImageScan {
   /** The image reference as given. */
@@ -81,4 +115,12 @@ export interface ImageScan {
   readonly findings: readonly ImageFinding[];
   /** ISO 8601 time of the scan. */
   readonly scannedAt: string;
+  readonly config?: ImageConfigFacts;
+  /** The image's layers, lowest first; components name theirs by digest. */
+  readonly layers?: readonly ScannedLayer[];
+  readonly vulnerabilityDb?: VulnerabilityDbInfo;
+  /** Vulnerabilities an ignore rule suppressed (not in `vulnerabilities`). */
+  readonly ignored?: readonly IgnoredVulnerability[];
+  /** Ignore rules past their expiry date: they suppressed nothing. */
+  readonly expiredIgnores?: readonly VulnerabilityIgnoreRule[];
 }

@@ -9,3 +9,20 @@ export type {
 } from './report.ts';
 export type { ReportWriter, WriterOptions } from './writer.ts';
 export { writers } from './writers/all.ts';
+export {
+  buildImageScanReport,
+  componentLayer,
+  displayId,
+  parseVulnerabilitySeverity,
+  vulnDbHint,
+  vulnerabilitySeverities,
+  vulnerabilitySeverityRank,
+} from './image-report.ts';
+export type {
+  ImageReportFilters,
+  ImageReportGate,
+  ImageScanReport,
+  ImageScanSummary,
+} from './image-report.ts';
+export type { ImageScanWriter, SbomWriter, SbomWriterOptions } from './image-writer.ts';
+export { imageScanWriters, sbomWriters } from './image-writers/all.ts';

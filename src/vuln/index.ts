@@ -16,3 +16,11 @@ export type { AdvisorySource } from './match.ts';
 export { parseOsvRecord, compactOsvRecord } from './osv.ts';
 export type { OsvRecord, StoredAdvisory } from './osv.ts';
 export { cvss3BaseScore, scoreCvssVector } from './cvss.ts';
+export {
+  updateVulnDb,
+  readUpdateSources,
+  ecosystemUrl,
+  defaultOsvSource,
+  defaultUpdateEcosystems,
+} from './update.ts';
+export type { UpdateOptions, EcosystemUpdate, UpdateSources } from './update.ts';
