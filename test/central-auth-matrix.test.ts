@@ -245,37 +245,50 @@ const matrix: Readonly<Record<string, MatrixEntry>> = {
       body: { events: [{ type: 'DELETE', kind: 'Deployment', namespace: 'x', name: 'gone' }] },
     }),
   },
-  'GET /api/v1/deployments': { allowed: read, sample: get('/api/v1/deployments') },
-  'GET /api/v1/deployments/:id': {
+  // The web console: its static files are public (src/central/console-assets.ts); its reads
+  // (src/central/routes/console.ts) are for the roles that may use the console.
+  'GET /': { allowed: 'public', sample: get('/') },
+  'GET /*': { allowed: 'public', sample: get('/violations') },
+  'GET /assets/*': {
+    allowed: 'public',
+    sample: get('/assets/not-built.js'),
+    // No such asset: answered 404 (not 401) whoever asks.
+    success: 404,
+  },
+  'GET /api/v1/console/whoami': { allowed: read, sample: get('/api/v1/console/whoami') },
+  'GET /api/v1/console/policy-fields': {
     allowed: read,
-    sample: async (fx) => ({
-      method: 'GET',
-      url: `/api/v1/deployments/${(await storedWorkload(fx)).id}`,
-    }),
+    sample: get('/api/v1/console/policy-fields'),
   },
-  'GET /api/v1/risk': { allowed: read, sample: get('/api/v1/risk') },
-  'GET /api/v1/alerts': { allowed: read, sample: get('/api/v1/alerts?query=State:ACTIVE') },
-  'POST /api/v1/alerts/:id/exclude': {
-    allowed: admin,
-    sample: async (fx) => ({
-      method: 'POST',
-      url: `/api/v1/alerts/${await storedAlert(fx, await storedPolicy(fx))}/exclude`,
-      body: { reason: 'accepted risk' },
-    }),
-  },
-  'GET /api/v1/namespaces': { allowed: read, sample: get('/api/v1/namespaces') },
-  'GET /api/v1/alerts/:id': {
+  'POST /api/v1/console/policy-fields/check': {
     allowed: read,
-    sample: async (fx) => ({ method: 'GET', url: `/api/v1/alerts/${await storedAlert(fx)}` }),
-  },
-  'POST /api/v1/alerts/:id/resolve': {
-    allowed: admin,
-    sample: async (fx) => ({
+    sample: () => ({
       method: 'POST',
-      url: `/api/v1/alerts/${await storedAlert(fx)}/resolve`,
+      url: '/api/v1/console/policy-fields/check',
+      body: { field: 'Privileged Container', value: 'true' },
     }),
   },
-  'GET /api/v1/summary': { allowed: read, sample: get('/api/v1/summary') },
+  'POST /api/v1/console/dry-run': {
+    allowed: read,
+    sample: () => ({
+      method: 'POST',
+      url: '/api/v1/console/dry-run',
+      body: { policy: policy('draft') },
+    }),
+  },
+  'GET /api/v1/console/alert-counts': {
+    allowed: read,
+    sample: get('/api/v1/console/alert-counts'),
+  },
+  'GET /api/v1/console/alert-timeline': {
+    allowed: read,
+    sample: get('/api/v1/console/alert-timeline?days=7'),
+  },
+  'GET /api/v1/console/namespaces': { allowed: read, sample: get('/api/v1/console/namespaces') },
+  'GET /api/v1/console/cluster-counts': {
+    allowed: read,
+    sample: get('/api/v1/console/cluster-counts'),
+  },
   'POST /api/v1/tokens': {
     allowed: admin,
     sample: (fx) => ({

@@ -32,6 +32,8 @@ import { registerPolicyRoutes } from './routes/policies.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
 import { registerInventoryRoutes } from './routes/inventory.ts';
+import { registerConsoleRoutes } from './routes/console.ts';
+import { registerConsoleAssets } from './console-assets.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -102,6 +104,8 @@ export async function createCentral(options: CentralOptions): Promise<FastifyIns
   registerClusterRoutes(app, db);
   registerTokenRoutes(app, db);
   registerInventoryRoutes(app, db);
+  registerConsoleRoutes(app, db);
+  registerConsoleAssets(app);
 
   if (options.seedBuiltinPolicies ?? true) await seedBuiltinPolicies(db);
   if (options.adminToken !== undefined) await ensureAdminToken(db, options.adminToken);

@@ -1,0 +1,538 @@
+// Violations: the alert list with the compound filter, server-side paging, sorting of the shown
+// page, bulk resolve, CSV export, and a detail drawer (policy, every violation message, the
+// workload, enforcement, actions). Filters, page and the open alert live in the URL.
+
+import { useState } from 'react';
+import { Link, useNavigate, useParams, useLocation } from 'react-router';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  Alert,
+  AlertActionCloseButton,
+  Button,
+  DescriptionList,
+  DescriptionListDescription,
+  DescriptionListGroup,
+  DescriptionListTerm,
+  Drawer,
+  DrawerActions,
+  DrawerCloseButton,
+  DrawerContent,
+  DrawerContentBody,
+  DrawerHead,
+  DrawerPanelBody,
+  DrawerPanelContent,
+  Flex,
+  List,
+  ListItem,
+  PageSection,
+  Pagination,
+  Title,
+  ToolbarItem,
+} from '@patternfly/react-core';
+import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { apiRequest, errorMessage, queryString } from '../api/client.ts';
+import { useClusterNames, useClusters, useNamespaces } from '../api/queries.ts';
+import type { Alert as AlertDetail, AlertSummary, Page, PolicyRecord } from '../api/types.ts';
+import { useIdentity } from '../App.tsx';
+import { FilterBar, type FilterAttribute } from '../components/FilterBar.tsx';
+import { Empty, ErrorState, Loading } from '../components/States.tsx';
+import { SeverityLabel, severityRank } from '../components/severity.tsx';
+import { downloadText, toCsv } from '../components/csv.ts';
+import { useSort } from '../components/table-sort.ts';
+import { useUrlState } from '../components/url-state.ts';
+
+const when = (iso: string | null) => (iso === null ? '' : new Date(iso).toLocaleString());
+
+function useInvalidateAlerts() {
+  const client = useQueryClient();
+  return () =>
+    Promise.all(
+      [
+        ['alerts'],
+        ['alert'],
+        ['summary'],
+        ['alert-counts'],
+        ['alert-timeline'],
+        ['risk'],
+        ['deployment'],
+      ].map((queryKey) => client.invalidateQueries({ queryKey })),
+    );
+}
+
+function AlertPanel({ id, onClose }: { readonly id: string; readonly onClose: () => void }) {
+  const { canWrite } = useIdentity();
+  const names = useClusterNames();
+  const invalidate = useInvalidateAlerts();
+  const [notice, setNotice] = useState<{ kind: 'success' | 'danger'; text: string } | null>(null);
+  const alert = useQuery({
+    queryKey: ['alert', id],
+    queryFn: () => apiRequest<AlertDetail>(`/api/v1/alerts/${encodeURIComponent(id)}`),
+  });
+  const resolve = useMutation({
+    mutationFn: () =>
+      apiRequest<AlertSummary>(`/api/v1/alerts/${encodeURIComponent(id)}/resolve`, {
+        method: 'POST',
+      }),
+    onSuccess: async () => {
+      setNotice({ kind: 'success', text: 'Violation resolved.' });
+      await invalidate();
+    },
+    onError: (error) => setNotice({ kind: 'danger', text: errorMessage(error) }),
+  });
+  const exclude = useMutation({
+    mutationFn: async (a: AlertDetail) => {
+      const record = await apiRequest<PolicyRecord>(
+        `/api/v1/policies/${encodeURIComponent(a.policyId)}`,
+      );
+      const cluster = names.get(a.clusterId) ?? a.clusterId;
+      const exclusion = {
+        name: `${a.workloadName} in ${a.namespace} (from the console)`,
+        deployment: { name: a.workloadName, scope: { cluster, namespace: a.namespace } },
+      };
+      const policy = {
+        ...record.policy,
+        exclusions: [...(record.policy.exclusions ?? []), exclusion],
+      };
+      return apiRequest<PolicyRecord>(`/api/v1/policies/${encodeURIComponent(a.policyId)}`, {
+        method: 'PUT',
+        body: policy,
+      });
+    },
+    onSuccess: async (record) => {
+      setNotice({
+        kind: 'success',
+        text: `Excluded from '${record.name}'; its alerts resolve once the policy is re-evaluated.`,
+      });
+      await invalidate();
+    },
+    onError: (error) => setNotice({ kind: 'danger', text: errorMessage(error) }),
+  });
+
+  let body: React.ReactNode;
+  if (alert.isPending) body = <Loading what="the violation" />;
+  else if (alert.isError)
+    body = (
+      <ErrorState error={alert.error} what="the violation" retry={() => void alert.refetch()} />
+    );
+  else {
+    const a = alert.data;
+    body = (
+      <>
+        <DescriptionList isCompact isHorizontal>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Policy</DescriptionListTerm>
+            <DescriptionListDescription>
+              <Link to={`/policies/${encodeURIComponent(a.policyId)}`}>{a.policyName}</Link>
+            </DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Severity</DescriptionListTerm>
+            <DescriptionListDescription>
+              <SeverityLabel severity={a.severity} />
+            </DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>State</DescriptionListTerm>
+            <DescriptionListDescription data-testid="alert-state">
+              {a.state}
+            </DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Deployment</DescriptionListTerm>
+            <DescriptionListDescription>
+              {a.workloadId ? (
+                <Link to={`/risk/${a.workloadId}`}>
+                  {a.workloadKind} {a.workloadName}
+                </Link>
+              ) : (
+                `${a.workloadKind} ${a.workloadName}`
+              )}
+            </DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Where</DescriptionListTerm>
+            <DescriptionListDescription>
+              {names.get(a.clusterId) ?? a.clusterId} / {a.namespace}
+            </DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Lifecycle stage</DescriptionListTerm>
+            <DescriptionListDescription>{a.lifecycleStage}</DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>First seen</DescriptionListTerm>
+            <DescriptionListDescription>{when(a.firstSeen)}</DescriptionListDescription>
+          </DescriptionListGroup>
+          <DescriptionListGroup>
+            <DescriptionListTerm>Last seen</DescriptionListTerm>
+            <DescriptionListDescription>{when(a.lastSeen)}</DescriptionListDescription>
+          </DescriptionListGroup>
+          {a.resolvedAt ? (
+            <DescriptionListGroup>
+              <DescriptionListTerm>Resolved</DescriptionListTerm>
+              <DescriptionListDescription>{when(a.resolvedAt)}</DescriptionListDescription>
+            </DescriptionListGroup>
+          ) : null}
+          <DescriptionListGroup>
+            <DescriptionListTerm>Enforcement</DescriptionListTerm>
+            <DescriptionListDescription>
+              {a.state === 'ATTEMPTED' ? 'Denied at admission' : 'None: the policy informs only'}
+            </DescriptionListDescription>
+          </DescriptionListGroup>
+        </DescriptionList>
+        <Title headingLevel="h3" size="md" style={{ marginTop: 16 }}>
+          Violations ({a.violations.length})
+        </Title>
+        <List aria-label="Violation messages">
+          {a.violations.map((v, i) => (
+            <ListItem key={i}>
+              {v.message}
+              {v.remediation ? (
+                <div style={{ opacity: 0.8, fontSize: 'small' }}>Fix: {v.remediation}</div>
+              ) : null}
+            </ListItem>
+          ))}
+        </List>
+        {canWrite && a.state === 'ACTIVE' ? (
+          <Flex style={{ marginTop: 16 }}>
+            <Button
+              variant="primary"
+              onClick={() => resolve.mutate()}
+              isLoading={resolve.isPending}
+            >
+              Resolve
+            </Button>
+            <Button
+              variant="secondary"
+              onClick={() => exclude.mutate(a)}
+              isLoading={exclude.isPending}
+            >
+              Exclude deployment from policy
+            </Button>
+          </Flex>
+        ) : null}
+      </>
+    );
+  }
+  return (
+    <DrawerPanelContent
+      widths={{ default: 'width_100', lg: 'width_50', xl: 'width_33' }}
+      aria-label="Violation detail"
+    >
+      <DrawerHead>
+        <Title headingLevel="h2" size="lg">
+          {alert.data ? `${alert.data.policyName} · ${alert.data.workloadName}` : 'Violation'}
+        </Title>
+        <DrawerActions>
+          <DrawerCloseButton onClick={onClose} aria-label="Close the violation detail" />
+        </DrawerActions>
+      </DrawerHead>
+      <DrawerPanelBody>
+        {notice ? (
+          <Alert
+            isInline
+            variant={notice.kind}
+            title={notice.text}
+            actionClose={<AlertActionCloseButton onClose={() => setNotice(null)} />}
+            style={{ marginBottom: 12 }}
+          />
+        ) : null}
+        {body}
+      </DrawerPanelBody>
+    </DrawerPanelContent>
+  );
+}
+
+export default function Violations() {
+  const { id } = useParams();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const { canWrite } = useIdentity();
+  const url = useUrlState();
+  const clusters = useClusters();
+  const namespaces = useNamespaces();
+  const names = useClusterNames();
+  const invalidate = useInvalidateAlerts();
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [bulkNotice, setBulkNotice] = useState<{ kind: 'success' | 'danger'; text: string } | null>(
+    null,
+  );
+  const perPage = Number(url.get('perPage')) || 50;
+  const page = Number(url.get('page')) || 1;
+
+  const alerts = useQuery({
+    queryKey: ['alerts', url.query, page, perPage],
+    queryFn: () =>
+      apiRequest<Page<AlertSummary>>(
+        `/api/v1/alerts${queryString({ query: url.query, limit: perPage, offset: (page - 1) * perPage })}`,
+      ),
+    placeholderData: (previous) => previous,
+  });
+  const { sortBy, sort } = useSort<AlertSummary>([
+    (a) => severityRank[a.severity],
+    (a) => a.policyName,
+    (a) => a.workloadName,
+    (a) => names.get(a.clusterId) ?? a.clusterId,
+    (a) => a.namespace,
+    (a) => a.lifecycleStage,
+    (a) => a.state,
+    (a) => a.lastSeen,
+  ]);
+
+  const bulkResolve = useMutation({
+    mutationFn: async (ids: readonly string[]) => {
+      let failed = 0;
+      for (const alertId of ids) {
+        try {
+          await apiRequest(`/api/v1/alerts/${encodeURIComponent(alertId)}/resolve`, {
+            method: 'POST',
+          });
+        } catch {
+          failed += 1;
+        }
+      }
+      return { resolved: ids.length - failed, failed };
+    },
+    onSuccess: async ({ resolved, failed }) => {
+      setSelected(new Set());
+      setBulkNotice(
+        failed === 0
+          ? { kind: 'success', text: `Resolved ${resolved} violation${resolved === 1 ? '' : 's'}.` }
+          : { kind: 'danger', text: `Resolved ${resolved}; ${failed} could not be resolved.` },
+      );
+      await invalidate();
+    },
+  });
+
+  const exportCsv = async () => {
+    const rows: AlertSummary[] = [];
+    for (let offset = 0; offset < 10_000; offset += 1000) {
+      const chunk = await apiRequest<Page<AlertSummary>>(
+        `/api/v1/alerts${queryString({ query: url.query, limit: 1000, offset })}`,
+      );
+      rows.push(...chunk.items);
+      if (chunk.items.length < 1000) break;
+    }
+    downloadText(
+      'palisade-violations.csv',
+      toCsv(
+        [
+          'id',
+          'severity',
+          'policy',
+          'kind',
+          'deployment',
+          'cluster',
+          'namespace',
+          'stage',
+          'state',
+          'firstSeen',
+          'lastSeen',
+          'resolvedAt',
+        ],
+        rows.map((a) => [
+          a.id,
+          a.severity,
+          a.policyName,
+          a.workloadKind,
+          a.workloadName,
+          names.get(a.clusterId) ?? a.clusterId,
+          a.namespace,
+          a.lifecycleStage,
+          a.state,
+          a.firstSeen,
+          a.lastSeen,
+          a.resolvedAt,
+        ]),
+      ),
+    );
+  };
+
+  const attributes: FilterAttribute[] = [
+    { field: 'Severity', options: ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] },
+    { field: 'State', options: ['ACTIVE', 'RESOLVED', 'ATTEMPTED'] },
+    {
+      field: 'Namespace',
+      suggestions: [...new Set((namespaces.data?.items ?? []).map((n) => n.name))],
+    },
+    { field: 'Cluster', suggestions: (clusters.data?.items ?? []).map((c) => c.name) },
+    { field: 'Deployment' },
+    { field: 'Policy' },
+    { field: 'Lifecycle Stage', options: ['DEPLOY', 'BUILD', 'RUNTIME'] },
+  ];
+
+  const items = alerts.data ? sort(alerts.data.items) : [];
+  const selectable = items.filter((a) => a.state === 'ACTIVE');
+  const allSelected = selectable.length > 0 && selectable.every((a) => selected.has(a.id));
+  const open = (alertId: string | null) =>
+    void navigate({
+      pathname: alertId ? `/violations/${alertId}` : '/violations',
+      search: location.search,
+    });
+
+  const table = alerts.isPending ? (
+    <Loading what="violations" />
+  ) : alerts.isError ? (
+    <ErrorState error={alerts.error} what="violations" retry={() => void alerts.refetch()} />
+  ) : alerts.data.total === 0 ? (
+    <Empty
+      title="No violations match"
+      body={
+        url.clauses.length > 0
+          ? 'Change or clear the filters to see more.'
+          : 'No policy is violated.'
+      }
+      {...(url.clauses.length > 0
+        ? {
+            action: (
+              <Button variant="link" onClick={() => url.setClauses([])}>
+                Clear all filters
+              </Button>
+            ),
+          }
+        : {})}
+    />
+  ) : (
+    <>
+      <Table aria-label="Violations" variant="compact" isStriped>
+        <Thead>
+          <Tr>
+            {canWrite ? (
+              <Th
+                aria-label="Select all shown"
+                select={{
+                  onSelect: (_event, isSelecting) =>
+                    setSelected(isSelecting ? new Set(selectable.map((a) => a.id)) : new Set()),
+                  isSelected: allSelected,
+                }}
+              />
+            ) : null}
+            <Th sort={sortBy(0)}>Severity</Th>
+            <Th sort={sortBy(1)}>Policy</Th>
+            <Th sort={sortBy(2)}>Entity</Th>
+            <Th sort={sortBy(3)}>Cluster</Th>
+            <Th sort={sortBy(4)}>Namespace</Th>
+            <Th sort={sortBy(5)}>Stage</Th>
+            <Th sort={sortBy(6)}>State</Th>
+            <Th sort={sortBy(7)}>Last seen</Th>
+          </Tr>
+        </Thead>
+        <Tbody>
+          {items.map((a, rowIndex) => (
+            <Tr
+              key={a.id}
+              isClickable
+              isRowSelected={a.id === id}
+              onRowClick={() => open(a.id)}
+              data-testid="violation-row"
+            >
+              {canWrite ? (
+                <Td
+                  select={{
+                    rowIndex,
+                    onSelect: (_event, isSelecting) =>
+                      setSelected((previous) => {
+                        const next = new Set(previous);
+                        if (isSelecting) next.add(a.id);
+                        else next.delete(a.id);
+                        return next;
+                      }),
+                    isSelected: selected.has(a.id),
+                    isDisabled: a.state !== 'ACTIVE',
+                  }}
+                />
+              ) : null}
+              <Td dataLabel="Severity">
+                <SeverityLabel severity={a.severity} />
+              </Td>
+              <Td dataLabel="Policy">
+                <Button variant="link" isInline onClick={() => open(a.id)}>
+                  {a.policyName}
+                </Button>
+              </Td>
+              <Td dataLabel="Entity">
+                {a.workloadKind} {a.workloadName}
+              </Td>
+              <Td dataLabel="Cluster">{names.get(a.clusterId) ?? ''}</Td>
+              <Td dataLabel="Namespace">{a.namespace}</Td>
+              <Td dataLabel="Stage">{a.lifecycleStage}</Td>
+              <Td dataLabel="State">{a.state}</Td>
+              <Td dataLabel="Last seen">{when(a.lastSeen)}</Td>
+            </Tr>
+          ))}
+        </Tbody>
+      </Table>
+      <Pagination
+        itemCount={alerts.data.total}
+        perPage={perPage}
+        page={page}
+        onSetPage={(_event, next) => url.set({ page: next })}
+        onPerPageSelect={(_event, next) => url.set({ perPage: next, page: null })}
+        variant="bottom"
+        titles={{ paginationAriaLabel: 'Violations pagination' }}
+      />
+    </>
+  );
+
+  return (
+    <>
+      <PageSection>
+        <Title headingLevel="h1">Violations</Title>
+      </PageSection>
+      <PageSection>
+        <Drawer isExpanded={id !== undefined} isInline>
+          <DrawerContent
+            panelContent={id ? <AlertPanel id={id} onClose={() => open(null)} /> : undefined}
+          >
+            <DrawerContentBody>
+              {bulkNotice ? (
+                <Alert
+                  isInline
+                  variant={bulkNotice.kind}
+                  title={bulkNotice.text}
+                  actionClose={<AlertActionCloseButton onClose={() => setBulkNotice(null)} />}
+                />
+              ) : null}
+              <FilterBar
+                label="violations"
+                attributes={attributes}
+                clauses={url.clauses}
+                onChange={url.setClauses}
+                actions={
+                  <>
+                    {canWrite && selected.size > 0 ? (
+                      <ToolbarItem>
+                        <Button
+                          variant="primary"
+                          onClick={() => bulkResolve.mutate([...selected])}
+                          isLoading={bulkResolve.isPending}
+                        >
+                          Resolve ({selected.size})
+                        </Button>
+                      </ToolbarItem>
+                    ) : null}
+                    <ToolbarItem>
+                      <Button
+                        variant="secondary"
+                        onClick={() => void exportCsv()}
+                        isDisabled={!alerts.data || alerts.data.total === 0}
+                      >
+                        Export CSV
+                      </Button>
+                    </ToolbarItem>
+                    {alerts.data ? (
+                      <ToolbarItem>
+                        <span data-testid="violations-total">{alerts.data.total} violations</span>
+                      </ToolbarItem>
+                    ) : null}
+                  </>
+                }
+              />
+              {table}
+            </DrawerContentBody>
+          </DrawerContent>
+        </Drawer>
+      </PageSection>
+    </>
+  );
+}
