@@ -245,6 +245,37 @@ const matrix: Readonly<Record<string, MatrixEntry>> = {
       body: { events: [{ type: 'DELETE', kind: 'Deployment', namespace: 'x', name: 'gone' }] },
     }),
   },
+  'GET /api/v1/deployments': { allowed: read, sample: get('/api/v1/deployments') },
+  'GET /api/v1/deployments/:id': {
+    allowed: read,
+    sample: async (fx) => ({
+      method: 'GET',
+      url: `/api/v1/deployments/${(await storedWorkload(fx)).id}`,
+    }),
+  },
+  'GET /api/v1/risk': { allowed: read, sample: get('/api/v1/risk') },
+  'GET /api/v1/alerts': { allowed: read, sample: get('/api/v1/alerts?query=State:ACTIVE') },
+  'POST /api/v1/alerts/:id/exclude': {
+    allowed: admin,
+    sample: async (fx) => ({
+      method: 'POST',
+      url: `/api/v1/alerts/${await storedAlert(fx, await storedPolicy(fx))}/exclude`,
+      body: { reason: 'accepted risk' },
+    }),
+  },
+  'GET /api/v1/namespaces': { allowed: read, sample: get('/api/v1/namespaces') },
+  'GET /api/v1/alerts/:id': {
+    allowed: read,
+    sample: async (fx) => ({ method: 'GET', url: `/api/v1/alerts/${await storedAlert(fx)}` }),
+  },
+  'POST /api/v1/alerts/:id/resolve': {
+    allowed: admin,
+    sample: async (fx) => ({
+      method: 'POST',
+      url: `/api/v1/alerts/${await storedAlert(fx)}/resolve`,
+    }),
+  },
+  'GET /api/v1/summary': { allowed: read, sample: get('/api/v1/summary') },
   // The web console: its static files are public (src/central/console-assets.ts); its reads
   // (src/central/routes/console.ts) are for the roles that may use the console.
   'GET /': { allowed: 'public', sample: get('/') },
