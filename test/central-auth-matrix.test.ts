@@ -268,6 +268,14 @@ const matrix: Readonly<Record<string, MatrixEntry>> = {
     allowed: read,
     sample: async (fx) => ({ method: 'GET', url: `/api/v1/alerts/${await storedAlert(fx)}` }),
   },
+  'POST /api/v1/alerts/resolve': {
+    allowed: admin,
+    sample: async (fx) => ({
+      method: 'POST',
+      url: '/api/v1/alerts/resolve',
+      body: { ids: [await storedAlert(fx)] },
+    }),
+  },
   'POST /api/v1/alerts/:id/resolve': {
     allowed: admin,
     sample: async (fx) => ({

@@ -448,6 +448,29 @@ for (const backend of databaseBackends) {
       assert.deepEqual(await exposure(), ['UNSET']);
     });
 
+    it('resolves many alerts at once, by query or by ids, and says how many', async () => {
+      const open = await alerts('Namespace:"payments"+State:ACTIVE+Severity:LOW');
+      assert.ok(open.total > 0);
+      const response = await call({
+        method: 'POST',
+        url: '/api/v1/alerts/resolve',
+        payload: { query: 'Namespace:"payments"+Severity:LOW' },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      assert.equal(response.json<{ resolved: number }>().resolved, open.total);
+      assert.equal((await alerts('Namespace:"payments"+State:ACTIVE+Severity:LOW')).total, 0);
+      const [one] = (await alerts('State:ACTIVE')).items;
+      assert.ok(one);
+      const byId = await call({
+        method: 'POST',
+        url: '/api/v1/alerts/resolve',
+        payload: { ids: [one.id, one.id] },
+      });
+      assert.equal(byId.json<{ resolved: number }>().resolved, 1);
+      const empty = await call({ method: 'POST', url: '/api/v1/alerts/resolve', payload: {} });
+      assert.equal(empty.statusCode, 400);
+    });
+
     it('a bad query is a 400 with a clear message', async () => {
       const response = await call({ method: 'GET', url: '/api/v1/alerts?query=Color:red' });
       assert.equal(response.statusCode, 400);

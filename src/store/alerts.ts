@@ -15,7 +15,9 @@ import {
   isoTime,
   isoTimeOrNull,
   isUuid,
+  buildWhere,
   listPage,
+  type Condition,
   type Page,
   type PageRequest,
   type TextMatch,
@@ -316,6 +318,36 @@ export async function resolveStaleAlerts(
   return resolved;
 }
 
+/**
+ * Resolves the open (ACTIVE or ATTEMPTED) alerts among the given ids, or among those matching
+ * a filter (bounded by `limit`); returns the ids resolved. Already resolved alerts are skipped.
+ */
+export async function resolveAlerts(
+  db: Queryable,
+  target:
+    { readonly ids: readonly string[] } | { readonly filter: AlertFilter; readonly limit: number },
+  at?: Date,
+): Promise<string[]> {
+  if ('ids' in target) {
+    const ids = target.ids.filter(isUuid);
+    if (ids.length === 0) return [];
+    const rows = await db.query<{ id: string }>(
+      `UPDATE alerts SET state = 'RESOLVED', resolved_at = coalesce($2::timestamptz, now())
+       WHERE id = ANY($1::uuid[]) AND state <> 'RESOLVED' RETURNING id`,
+      [ids, at?.toISOString() ?? null],
+    );
+    return rows.map((r) => r.id);
+  }
+  const where = buildWhere(alertConditions({ ...target.filter, state: ['ACTIVE', 'ATTEMPTED'] }));
+  const n = where.params.length;
+  const rows = await db.query<{ id: string }>(
+    `UPDATE alerts SET state = 'RESOLVED', resolved_at = coalesce($${n + 2}::timestamptz, now())
+     WHERE id IN (SELECT id FROM alerts ${where.sql} LIMIT $${n + 1}) RETURNING id`,
+    [...where.params, target.limit, at?.toISOString() ?? null],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** Resolves one ACTIVE or ATTEMPTED alert; a resolved alert is history and cannot change. */
 export async function resolveAlert(db: Queryable, id: string, at?: Date): Promise<AlertRecord> {
   const notFound = new PalisadeError('alert-not-found', `no alert has id '${id}'`, { status: 404 });
@@ -382,34 +414,39 @@ export function listAlerts(
   page: PageRequest = {},
   order: AlertOrder = '-lastSeen',
 ): Promise<Page<AlertSummary>> {
-  const states = typeof filter.state === 'string' ? [filter.state] : filter.state;
-  const severities = typeof filter.severity === 'string' ? [filter.severity] : filter.severity;
   return listPage(db, {
     select: summaryColumns,
     from: 'alerts',
-    where: [
-      ['state', 'in', states],
-      ['severity', 'in', severities],
-      ['policy_id', '=', filter.policyId],
-      ['cluster_id', 'uuid', filter.clusterId],
-      ['namespace', '=', filter.namespace],
-      ['workload_id', 'uuid', filter.workloadId],
-      ['last_seen', '>=', filter.since?.toISOString()],
-      ['last_seen', '<=', filter.until?.toISOString()],
-      ['lifecycle_stage', 'in', filter.lifecycleStage],
-      [
-        ['cluster_id::text', '(SELECT c.name FROM clusters c WHERE c.id = alerts.cluster_id)'],
-        'match',
-        filter.cluster,
-      ],
-      [['namespace'], 'match', filter.namespaces],
-      [['workload_name'], 'match', filter.deployment],
-      [['policy_id', 'policy_name'], 'match', filter.policy],
-    ],
+    where: alertConditions(filter),
     orderBy: alertOrders[order],
     page,
     map: toAlertSummary,
   });
+}
+
+/** The list conditions of an alert filter (columns come from here, values are parameters). */
+function alertConditions(filter: AlertFilter): Condition[] {
+  const states = typeof filter.state === 'string' ? [filter.state] : filter.state;
+  const severities = typeof filter.severity === 'string' ? [filter.severity] : filter.severity;
+  return [
+    ['state', 'in', states],
+    ['severity', 'in', severities],
+    ['policy_id', '=', filter.policyId],
+    ['cluster_id', 'uuid', filter.clusterId],
+    ['namespace', '=', filter.namespace],
+    ['workload_id', 'uuid', filter.workloadId],
+    ['last_seen', '>=', filter.since?.toISOString()],
+    ['last_seen', '<=', filter.until?.toISOString()],
+    ['lifecycle_stage', 'in', filter.lifecycleStage],
+    [
+      ['cluster_id::text', '(SELECT c.name FROM clusters c WHERE c.id = alerts.cluster_id)'],
+      'match',
+      filter.cluster,
+    ],
+    [['namespace'], 'match', filter.namespaces],
+    [['workload_name'], 'match', filter.deployment],
+    [['policy_id', 'policy_name'], 'match', filter.policy],
+  ];
 }
 
 /** Resolves every ACTIVE alert of a policy (it was disabled or deleted); returns how many. */

@@ -23,6 +23,7 @@ import {
   listRiskRanking,
   listWorkloads,
   resolveAlert,
+  resolveAlerts,
 } from '../../store/index.ts';
 import { principalOf } from '../auth.ts';
 import { ReadCache } from '../read-cache.ts';
@@ -241,6 +242,39 @@ export function registerInventoryRoutes(app: FastifyInstance, db: Database): voi
           status: 404,
         });
       return alert;
+    },
+  );
+
+  api.post(
+    '/api/v1/alerts/resolve',
+    {
+      config: { access: 'alerts:write' },
+      schema: {
+        tags: ['alerts'],
+        summary:
+          'Resolve many alerts: by ids, or every open alert a query matches (at most 10,000)',
+        body: z.union([
+          z.strictObject({ ids: z.array(z.uuid()).min(1).max(10_000) }),
+          z.strictObject({ query: z.string().max(4096) }),
+        ]),
+      },
+    },
+    async (request) => {
+      const { actor } = principalOf(request);
+      const body = request.body;
+      const target =
+        'ids' in body ? { ids: body.ids } : { filter: alertFilterOf(body.query), limit: 10_000 };
+      const resolved = await db.transaction(async (tx) => {
+        const ids = await resolveAlerts(tx, target);
+        await appendAudit(tx, {
+          actor,
+          action: 'alert-resolve-bulk',
+          target: 'ids' in body ? `${ids.length} alerts` : body.query,
+          details: { resolved: ids.length },
+        });
+        return ids;
+      });
+      return { resolved: resolved.length, ids: resolved };
     },
   );
 
