@@ -2,10 +2,12 @@
 // figures and ends with one line `bench NAME: key=value …`. Benchmarks never assert times.
 import { runCentralBench } from './central.ts';
 import { runCheckBench } from './check.ts';
+import { runSensorBench } from './sensor.ts';
 
 const benches: Record<string, () => string | Promise<string>> = {
   check: () => runCheckBench(),
   central: () => runCentralBench(),
+  sensor: () => runSensorBench(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

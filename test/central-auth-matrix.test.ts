@@ -284,6 +284,32 @@ const matrix: Readonly<Record<string, MatrixEntry>> = {
     }),
   },
   'GET /api/v1/summary': { allowed: read, sample: get('/api/v1/summary') },
+  'GET /api/v1/clusters/:id/enforcement/pending': {
+    allowed: ['Admin', 'Sensor'],
+    sample: (fx) => ({
+      method: 'GET',
+      url: `/api/v1/clusters/${fx.clusterId}/enforcement/pending`,
+    }),
+  },
+  'POST /api/v1/clusters/:id/enforcement': {
+    allowed: ['Admin', 'Sensor'],
+    sample: async (fx) => ({
+      method: 'POST',
+      url: `/api/v1/clusters/${fx.clusterId}/enforcement`,
+      body: {
+        alertId: await storedAlert(fx),
+        action: 'SCALE_TO_ZERO_ENFORCEMENT',
+        outcome: 'SUCCEEDED',
+      },
+    }),
+  },
+  'GET /api/v1/clusters/:id/alerts/:alertId/enforcement': {
+    allowed: read,
+    sample: async (fx) => ({
+      method: 'GET',
+      url: `/api/v1/clusters/${fx.clusterId}/alerts/${await storedAlert(fx)}/enforcement`,
+    }),
+  },
   // The web console: its static files are public (src/central/console-assets.ts); its reads
   // (src/central/routes/console.ts) are for the roles that may use the console.
   'GET /': { allowed: 'public', sample: get('/') },

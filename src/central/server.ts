@@ -32,6 +32,7 @@ import { registerPolicyRoutes } from './routes/policies.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerTokenRoutes } from './routes/tokens.ts';
 import { registerInventoryRoutes } from './routes/inventory.ts';
+import { registerSensorRoutes } from './routes/sensor.ts';
 import { registerConsoleRoutes } from './routes/console.ts';
 import { registerConsoleAssets } from './console-assets.ts';
 
@@ -104,6 +105,7 @@ export async function createCentral(options: CentralOptions): Promise<FastifyIns
   registerClusterRoutes(app, db);
   registerTokenRoutes(app, db);
   registerInventoryRoutes(app, db);
+  registerSensorRoutes(app, db);
   registerConsoleRoutes(app, db);
   registerConsoleAssets(app);
 

@@ -9,6 +9,8 @@ import { registerImage } from './image.ts';
 import type { CliContext } from './context.ts';
 import { registerPolicy } from './policy.ts';
 import { registerServe } from './serve.ts';
+import { registerSensor } from './sensor.ts';
+import { registerCluster } from './cluster.ts';
 import { registerVulnDb } from './vulndb.ts';
 
 const version = (
@@ -35,6 +37,8 @@ export async function runCli(
   registerCheck(program, context);
   registerPolicy(program, context);
   registerServe(program, context);
+  registerSensor(program, context);
+  registerCluster(program, context);
   registerImage(program, context);
   registerVulnDb(program, context);
   try {

@@ -16,6 +16,7 @@ import {
 import { PalisadeError, wrapError } from '../model/index.ts';
 import { openDatabase } from '../store/index.ts';
 import type { CliContext } from './context.ts';
+import { startDemoCluster } from './demo-cluster.ts';
 
 interface ServeFlags {
   port: string;
@@ -101,6 +102,22 @@ export function registerServe(program: Command, context: CliContext): void {
           );
         }
         const address = await app.listen({ port, host: flags.host });
+        // The demo as a live simulated cluster with a Sensor (cli/demo-cluster.ts), started
+        // before the listening line so a signal after that line finds the handlers installed.
+        const demoCluster =
+          flags.demo === true
+            ? await startDemoCluster({
+                db,
+                centralUrl: address,
+                dataDir,
+                sensorVersion: context.version,
+                logger,
+              })
+            : undefined;
+        if (demoCluster)
+          context.stdout.write(
+            `Demo cluster: kubectl --kubeconfig ${demoCluster.kubeconfigPath} get deployments -A\n`,
+          );
         context.stdout.write(`Palisade Central listening on ${address} (${db.engine})\n`);
         context.stdout.write(
           `API docs: ${address}/docs  Summary: curl -H "Authorization: Bearer <token>" ${address}/api/v1/summary\n`,
@@ -117,6 +134,7 @@ export function registerServe(program: Command, context: CliContext): void {
           process.once('SIGINT', onInt);
           process.once('SIGTERM', onTerm);
         });
+        await demoCluster?.close();
         await app.close();
       } finally {
         await db.close();

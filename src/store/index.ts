@@ -19,3 +19,4 @@ export { refreshStatistics } from './batch.ts';
 export type { AnalyzedTable } from './batch.ts';
 export { WriteClock, isReadOnly, writeChannel } from './write-clock.ts';
 export * from './namespace-summaries.ts';
+export * from './enforcements.ts';
