@@ -40,19 +40,32 @@ export interface DetectionResult {
   readonly resolved: number;
 }
 
-/** Everything stored for a cluster, as normalised objects (workloads without derived context). */
-export async function loadInventory(db: Queryable, clusterId: string) {
-  const [workloads, objects, namespaces] = await Promise.all([
-    allWorkloadsOf(db, clusterId),
-    allObjectsOf(db, clusterId),
-    allNamespacesOf(db, clusterId),
+/**
+ * Everything stored for a cluster, as normalised objects (workloads without derived context);
+ * with `namespaces`, only what those namespaces hold plus the cluster-scoped objects (RBAC),
+ * which is all that a workload's context is derived from.
+ */
+export async function loadInventory(
+  db: Queryable,
+  clusterId: string,
+  namespaces?: ReadonlySet<string>,
+) {
+  const only = namespaces === undefined ? undefined : [...namespaces];
+  const [workloads, objects, namespaceRecords] = await Promise.all([
+    allWorkloadsOf(db, clusterId, only),
+    allObjectsOf(db, clusterId, only),
+    allNamespacesOf(db, clusterId, only),
   ]);
-  return { workloads, objects, namespaces };
+  return { workloads, objects, namespaces: namespaceRecords };
 }
 
 /** A cluster's stored inventory, with each workload's context derived afresh from it. */
-async function derivedInventory(db: Queryable, clusterId: string) {
-  const inventory = await loadInventory(db, clusterId);
+async function derivedInventory(
+  db: Queryable,
+  clusterId: string,
+  namespaces?: ReadonlySet<string>,
+) {
+  const inventory = await loadInventory(db, clusterId, namespaces);
   const objects: ClusterObject[] = [];
   for (const record of inventory.workloads)
     objects.push({ ...record.workload, context: emptyWorkloadContext });
@@ -93,7 +106,8 @@ export async function detectCluster(
   policies: readonly CompiledPolicy[],
   scope: DetectionScope = {},
 ): Promise<DetectionResult> {
-  const { inventory, derived } = await derivedInventory(db, clusterId);
+  // A change in some namespaces re-derives and re-evaluates only them (deltas are small).
+  const { inventory, derived } = await derivedInventory(db, clusterId, scope.namespaces);
   const byKey = new Map<string, WorkloadRecord>();
   for (const record of inventory.workloads)
     byKey.set(`${record.namespace}\u0000${record.kind}\u0000${record.name}`, record);

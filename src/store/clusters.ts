@@ -201,16 +201,17 @@ export async function deleteNamespace(
   return rows.length > 0;
 }
 
-/** Every namespace of a cluster in one query: what detection reads. */
+/** Every namespace of a cluster (or those named) in one query: what detection reads. */
 export async function allNamespacesOf(
   db: Queryable,
   clusterId: string,
+  names?: readonly string[],
 ): Promise<NamespaceRecord[]> {
   if (!isUuid(clusterId)) return [];
   const rows = await db.query<NamespaceRow>(
     `SELECT cluster_id, name, uid, resource_version, labels, object, updated_at
-     FROM namespaces WHERE cluster_id = $1`,
-    [clusterId],
+     FROM namespaces WHERE cluster_id = $1 AND ($2::text[] IS NULL OR name = ANY($2))`,
+    [clusterId, names ?? null],
   );
   return rows.map(toNamespace);
 }

@@ -172,12 +172,20 @@ export async function getObject(db: Queryable, key: ObjectKey): Promise<ObjectRe
   return row === undefined ? null : toObject(row);
 }
 
-/** Every object of a cluster in one query: what detection reads. */
-export async function allObjectsOf(db: Queryable, clusterId: string): Promise<ObjectRecord[]> {
+/**
+ * Every object of a cluster in one query: what detection reads. With namespaces, those
+ * namespaces' objects and every cluster-scoped one (RBAC reaches into every namespace).
+ */
+export async function allObjectsOf(
+  db: Queryable,
+  clusterId: string,
+  namespaces?: readonly string[],
+): Promise<ObjectRecord[]> {
   if (!isUuid(clusterId)) return [];
   const rows = await db.query<ObjectRow>(
-    `SELECT ${columns} FROM objects WHERE cluster_id = $1`,
-    [clusterId],
+    `SELECT ${columns} FROM objects WHERE cluster_id = $1
+       AND ($2::text[] IS NULL OR namespace = '' OR namespace = ANY($2))`,
+    [clusterId, namespaces ?? null],
   );
   return rows.map(toObject);
 }

@@ -182,16 +182,20 @@ export async function getWorkloadById(db: Queryable, id: string): Promise<Worklo
 }
 
 /**
- * Every workload of a cluster in one query, without stored context: what detection reads
- * (pages with OFFSET would cost quadratic time over a large cluster).
+ * Every workload of a cluster (or of some of its namespaces) in one query, without stored
+ * context: what detection reads (pages with OFFSET would cost quadratic time).
  */
-export async function allWorkloadsOf(db: Queryable, clusterId: string): Promise<WorkloadRecord[]> {
+export async function allWorkloadsOf(
+  db: Queryable,
+  clusterId: string,
+  namespaces?: readonly string[],
+): Promise<WorkloadRecord[]> {
   if (!isUuid(clusterId)) return [];
   const rows = await db.query<WorkloadRow>(
     `SELECT id, cluster_id, namespace, kind, name, uid, resource_version, object,
        NULL::jsonb AS context, updated_at
-     FROM workloads WHERE cluster_id = $1`,
-    [clusterId],
+     FROM workloads WHERE cluster_id = $1 AND ($2::text[] IS NULL OR namespace = ANY($2))`,
+    [clusterId, namespaces ?? null],
   );
   return rows.map(toWorkload);
 }
