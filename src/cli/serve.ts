@@ -119,6 +119,7 @@ export function registerServe(program: Command, context: CliContext): void {
             `Demo cluster: kubectl --kubeconfig ${demoCluster.kubeconfigPath} get deployments -A\n`,
           );
         context.stdout.write(`Palisade Central listening on ${address} (${db.engine})\n`);
+        context.stdout.write(`Console: ${address}/ (sign in with the admin token)\n`);
         context.stdout.write(
           `API docs: ${address}/docs  Summary: curl -H "Authorization: Bearer <token>" ${address}/api/v1/summary\n`,
         );
