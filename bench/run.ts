@@ -7,6 +7,7 @@ import { runSensorBench } from './sensor.ts';
 const benches: Record<string, () => string | Promise<string>> = {
   check: () => runCheckBench(),
   central: () => runCentralBench(),
+  image: async () => (await import('./image.ts')).runImageBench(),
   sensor: () => runSensorBench(),
 };
 

@@ -2,6 +2,7 @@
 // expected 2xx, 401 or 403. The expectations are written out here, not derived from the role
 // table, and a route without an entry fails the test, so a new route must be placed in it.
 
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
@@ -13,12 +14,15 @@ import {
   createCluster,
   getWorkloadById,
   raiseAlert,
+  createVulnerabilityException,
   revokeApiToken,
+  saveImageScan,
   savePolicy,
   upsertWorkload,
   type Database,
 } from '../src/store/index.ts';
 import { databaseBackends as centralBackends } from './kit/backends.ts';
+import { expandScanFixture } from './kit/image-scan-fixtures.ts';
 
 type Role = 'Admin' | 'Analyst' | 'Continuous Integration' | 'Sensor';
 type Caller =
@@ -103,6 +107,19 @@ async function storedAlert(fx: Fixtures, policyId = 'matrix'): Promise<string> {
     violations: [],
   });
   return alert.id;
+}
+
+/** A stored scan of a fresh digest with one vulnerability; returns the digest and the CVE. */
+async function storedImageScan(fx: Fixtures): Promise<{ digest: string; cve: string }> {
+  const unique = randomBytes(8).toString('hex');
+  const digest = `sha256:${unique.padEnd(64, '0')}`;
+  const cve = `CVE-2024-${parseInt(unique.slice(0, 6), 16)}`;
+  const scan = expandScanFixture(`matrix/${unique}:1`, {
+    components: [{ name: 'openssl', version: '3.0.11' }],
+    vulnerabilities: [{ id: cve, component: 'openssl', severity: 'IMPORTANT' }],
+  });
+  await saveImageScan(fx.db, `matrix/${unique}:1`, { ...scan, digest });
+  return { digest, cve };
 }
 
 const manifests = `apiVersion: v1
@@ -245,45 +262,6 @@ const matrix: Readonly<Record<string, MatrixEntry>> = {
       body: { events: [{ type: 'DELETE', kind: 'Deployment', namespace: 'x', name: 'gone' }] },
     }),
   },
-  'GET /api/v1/deployments': { allowed: read, sample: get('/api/v1/deployments') },
-  'GET /api/v1/deployments/:id': {
-    allowed: read,
-    sample: async (fx) => ({
-      method: 'GET',
-      url: `/api/v1/deployments/${(await storedWorkload(fx)).id}`,
-    }),
-  },
-  'GET /api/v1/risk': { allowed: read, sample: get('/api/v1/risk') },
-  'GET /api/v1/alerts': { allowed: read, sample: get('/api/v1/alerts?query=State:ACTIVE') },
-  'POST /api/v1/alerts/:id/exclude': {
-    allowed: admin,
-    sample: async (fx) => ({
-      method: 'POST',
-      url: `/api/v1/alerts/${await storedAlert(fx, await storedPolicy(fx))}/exclude`,
-      body: { reason: 'accepted risk' },
-    }),
-  },
-  'GET /api/v1/namespaces': { allowed: read, sample: get('/api/v1/namespaces') },
-  'GET /api/v1/alerts/:id': {
-    allowed: read,
-    sample: async (fx) => ({ method: 'GET', url: `/api/v1/alerts/${await storedAlert(fx)}` }),
-  },
-  'POST /api/v1/alerts/resolve': {
-    allowed: admin,
-    sample: async (fx) => ({
-      method: 'POST',
-      url: '/api/v1/alerts/resolve',
-      body: { ids: [await storedAlert(fx)] },
-    }),
-  },
-  'POST /api/v1/alerts/:id/resolve': {
-    allowed: admin,
-    sample: async (fx) => ({
-      method: 'POST',
-      url: `/api/v1/alerts/${await storedAlert(fx)}/resolve`,
-    }),
-  },
-  'GET /api/v1/summary': { allowed: read, sample: get('/api/v1/summary') },
   'GET /api/v1/clusters/:id/enforcement/pending': {
     allowed: ['Admin', 'Sensor'],
     sample: (fx) => ({
@@ -310,6 +288,93 @@ const matrix: Readonly<Record<string, MatrixEntry>> = {
       url: `/api/v1/clusters/${fx.clusterId}/alerts/${await storedAlert(fx)}/enforcement`,
     }),
   },
+  'GET /api/v1/deployments': { allowed: read, sample: get('/api/v1/deployments') },
+  'GET /api/v1/deployments/:id': {
+    allowed: read,
+    sample: async (fx) => ({
+      method: 'GET',
+      url: `/api/v1/deployments/${(await storedWorkload(fx)).id}`,
+    }),
+  },
+  'GET /api/v1/risk': { allowed: read, sample: get('/api/v1/risk') },
+  'GET /api/v1/alerts': { allowed: read, sample: get('/api/v1/alerts?query=State:ACTIVE') },
+  'POST /api/v1/alerts/:id/exclude': {
+    allowed: admin,
+    sample: async (fx) => ({
+      method: 'POST',
+      url: `/api/v1/alerts/${await storedAlert(fx, await storedPolicy(fx))}/exclude`,
+      body: { reason: 'accepted risk' },
+    }),
+  },
+  'GET /api/v1/namespaces': { allowed: read, sample: get('/api/v1/namespaces') },
+  'GET /api/v1/images': { allowed: read, sample: get('/api/v1/images?fixable=false') },
+  'GET /api/v1/images/:digest': {
+    allowed: read,
+    sample: async (fx) => ({
+      method: 'GET',
+      url: `/api/v1/images/${(await storedImageScan(fx)).digest}`,
+    }),
+  },
+  'POST /api/v1/images/rematch': {
+    allowed: admin,
+    sample: () => ({ method: 'POST', url: '/api/v1/images/rematch' }),
+  },
+  'GET /api/v1/vulnerabilities': {
+    allowed: read,
+    sample: get('/api/v1/vulnerabilities?severity=HIGH&cvssMin=1'),
+  },
+  'GET /api/v1/vulnerabilities/:cve': {
+    allowed: read,
+    sample: async (fx) => ({
+      method: 'GET',
+      url: `/api/v1/vulnerabilities/${(await storedImageScan(fx)).cve}`,
+    }),
+  },
+  'GET /api/v1/components': { allowed: read, sample: get('/api/v1/components') },
+  'GET /api/v1/vulnerability-exceptions': {
+    allowed: read,
+    sample: get('/api/v1/vulnerability-exceptions?active=true'),
+  },
+  'POST /api/v1/vulnerabilities/:cve/exceptions': {
+    allowed: admin,
+    sample: async (fx) => ({
+      method: 'POST',
+      url: `/api/v1/vulnerabilities/${(await storedImageScan(fx)).cve}/exceptions`,
+      body: { kind: 'DEFERRAL', reason: 'no fix in our release yet' },
+    }),
+  },
+  'DELETE /api/v1/vulnerability-exceptions/:id': {
+    allowed: admin,
+    sample: async (fx) => {
+      const exception = await createVulnerabilityException(fx.db, {
+        cve: (await storedImageScan(fx)).cve,
+        kind: 'FALSE_POSITIVE',
+        reason: 'not reachable',
+        createdBy: 'matrix',
+      });
+      return { method: 'DELETE', url: `/api/v1/vulnerability-exceptions/${exception.id}` };
+    },
+  },
+  'GET /api/v1/alerts/:id': {
+    allowed: read,
+    sample: async (fx) => ({ method: 'GET', url: `/api/v1/alerts/${await storedAlert(fx)}` }),
+  },
+  'POST /api/v1/alerts/resolve': {
+    allowed: admin,
+    sample: async (fx) => ({
+      method: 'POST',
+      url: '/api/v1/alerts/resolve',
+      body: { ids: [await storedAlert(fx)] },
+    }),
+  },
+  'POST /api/v1/alerts/:id/resolve': {
+    allowed: admin,
+    sample: async (fx) => ({
+      method: 'POST',
+      url: `/api/v1/alerts/${await storedAlert(fx)}/resolve`,
+    }),
+  },
+  'GET /api/v1/summary': { allowed: read, sample: get('/api/v1/summary') },
   // The web console: its static files are public (src/central/console-assets.ts); its reads
   // (src/central/routes/console.ts) are for the roles that may use the console.
   'GET /': { allowed: 'public', sample: get('/') },

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -191,7 +191,9 @@ describe('palisade vulndb update (local OSV export server)', { skip }, () => {
     assert.match(result.stderr, /updating Ubuntu: .*the download is not a zip archive/);
     assert.doesNotMatch(result.stderr, /\n\s+at /);
     assert.equal((await run(['vulndb', 'status', '-o', 'json'])).stdout, before);
-    assert.deepEqual(readdirSync(join(work, 'home', 'vulndb')).sort(), ['osv']);
+    // Nothing left behind beside the database: the downloads in progress were removed.
+    assert.deepEqual(readdirSync(join(work, 'home', 'cache')).sort(), ['vulndb']);
+    assert.ok(existsSync(join(work, 'home', 'cache', 'vulndb', 'PG_VERSION')));
   });
 
   it('does not retry a 404 and retries a 500', async () => {
@@ -230,7 +232,25 @@ describe('palisade vulndb update (local OSV export server)', { skip }, () => {
       result.stdout,
       new RegExp(`${debianFiles.length} record\\(s\\) imported \\(Debian\\)`),
     );
-    assert.ok(existsSync(join(work, 'offline-db', 'osv', 'meta.json')));
+    // --vulndb DIR holds an embedded PostgreSQL (PGlite) database.
+    assert.ok(existsSync(join(work, 'offline-db', 'PG_VERSION')));
+    const status = JSON.parse(
+      (await run(['vulndb', 'status', '--vulndb', 'offline-db', '-o', 'json'])).stdout,
+    ) as { records: number; dataDir: string };
+    assert.equal(status.records, debianFiles.length);
+    assert.equal(status.dataDir, join(work, 'offline-db'));
+    // A directory that is something else is refused, not turned into a database.
+    await mkdir(join(work, 'not-a-db'));
+    await writeFile(join(work, 'not-a-db', 'notes.txt'), 'mine');
+    const refused = await run(['vulndb', 'import', zipPath, '--vulndb', 'not-a-db']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /not-a-db is not a Palisade vulnerability database/);
+    // A database of the JSON-file format of earlier Palisade versions is named as such.
+    await mkdir(join(work, 'old-db', 'osv'), { recursive: true });
+    await writeFile(join(work, 'old-db', 'osv', 'meta.json'), '{"formatVersion":1}');
+    const old = await run(['image', 'scan', 'x.tar', '--vulndb', 'old-db']);
+    assert.equal(old.code, 2);
+    assert.match(old.stderr, /old-db holds a vulnerability database of an older Palisade/);
     const missing = await run(['vulndb', 'import', 'no-such.zip']);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no-such\.zip: no such file or directory/);

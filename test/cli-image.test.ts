@@ -632,4 +632,37 @@ describe('palisade image scan and sbom (process, real registry)', { skip }, () =
       doc.documentNamespace,
     );
   });
+
+  it('scans an SBOM it wrote (CycloneDX and SPDX) to the same vulnerabilities as the image', async () => {
+    // Everything of a finding but the layer's Dockerfile line, which an SBOM does not carry.
+    const findings = (body: ScanJson) =>
+      body.vulnerabilities.map((v) => JSON.stringify({ ...v, layer: v.layer.digest }));
+    for (const [ref, name] of [
+      [debianRef, 'debian'],
+      [alpineRef, 'alpine'],
+    ] as const) {
+      const image = await scanJson([ref]);
+      assert.ok(image.body.vulnerabilities.length > 0, `${name}: the image has vulnerabilities`);
+      for (const format of ['cyclonedx', 'spdx']) {
+        const file = `${name}.${format}.json`;
+        const written = await run(['image', 'sbom', ref, '-o', format, '--output-file', file]);
+        assert.equal(written.code, 0, written.stderr);
+        const fromSbom = await scanJson(['--sbom', file]);
+        assert.equal(fromSbom.run.code, 0, fromSbom.run.stderr);
+        assert.equal(fromSbom.body.vulnerabilityDb.matched, true);
+        assert.deepEqual(findings(fromSbom.body), findings(image.body), `${name} ${format}`);
+        assert.equal(fromSbom.body.components.length, image.body.components.length);
+      }
+    }
+    const both = await run(['image', 'scan', debianRef, '--sbom', 'debian.spdx.json']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /name an image or give --sbom FILE/);
+    await writeFile(
+      join(work, 'old.cdx.json'),
+      JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.2' }),
+    );
+    const old = await run(['image', 'scan', '--sbom', 'old.cdx.json']);
+    assert.equal(old.code, 2);
+    assert.match(old.stderr, /CycloneDX 1\.2 is not supported/);
+  });
 });

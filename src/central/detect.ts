@@ -27,6 +27,7 @@ import {
   saveRiskScores,
   saveWorkloadContexts,
 } from '../store/index.ts';
+import { imagesForDetection } from './image-scanning-inputs.ts';
 
 export interface DetectionScope {
   /** Only workloads in these namespaces (all when omitted). */
@@ -119,10 +120,13 @@ export async function detectCluster(
   const deployPolicies = policies.filter(
     (p) => p.policy.disabled !== true && p.stages.has('DEPLOY'),
   );
+  // Queues the images for scanning; the scans there are decide image criteria and image risk.
+  const images = await imagesForDetection(db, targets);
   // Scopes and exclusions name clusters by id, as StackRox's do.
   const { violations } = evaluateAll(deployPolicies, targets, {
     stages: ['DEPLOY'],
     cluster: clusterId,
+    imageScans: images.imageScans,
   });
   const byWorkload = new Map<string, Violation[]>();
   for (const v of violations) {
@@ -166,7 +170,7 @@ export async function detectCluster(
       keep.push([ref.namespace, ref.kind, ref.name, policyId]);
     }
     contexts.push({ id: record.id, context: workload.context });
-    const risk = scoreWorkload(workload, own);
+    const risk = scoreWorkload(workload, own, images.vulnerabilitiesOf(workload));
     scores.push({ workloadId: record.id, score: risk.score, factors: [...risk.factors] });
   }
   const outcome = await db.transaction(async (tx) => {

@@ -35,6 +35,8 @@ import { registerInventoryRoutes } from './routes/inventory.ts';
 import { registerSensorRoutes } from './routes/sensor.ts';
 import { registerConsoleRoutes } from './routes/console.ts';
 import { registerConsoleAssets } from './console-assets.ts';
+import { registerImageRoutes } from './routes/images.ts';
+import { installImageScanning, type ImageScanningOptions } from './image-scanning.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -59,6 +61,8 @@ export interface CentralOptions {
   readonly processMetrics?: boolean;
   /** TLS certificate and key (PEM): the server speaks HTTPS. */
   readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** The image scan worker's settings; false: this process scans no images. On when omitted. */
+  readonly imageScanning?: ImageScanningOptions | false;
 }
 
 const docsPrefix = '/docs';
@@ -108,6 +112,8 @@ export async function createCentral(options: CentralOptions): Promise<FastifyIns
   registerSensorRoutes(app, db);
   registerConsoleRoutes(app, db);
   registerConsoleAssets(app);
+  registerImageRoutes(app, db);
+  installImageScanning(app, db, logger, options.imageScanning);
 
   if (options.seedBuiltinPolicies ?? true) await seedBuiltinPolicies(db);
   if (options.adminToken !== undefined) await ensureAdminToken(db, options.adminToken);

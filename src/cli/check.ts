@@ -11,6 +11,7 @@ import { checkObjects, compilePolicy, policySetNames } from '../policy/index.ts'
 import { buildReport, severityNames, writers } from '../report/index.ts';
 import type { SeverityName } from '../report/index.ts';
 import { centralTarget, postToCentral } from './central-client.ts';
+import { checkWithImageScans } from './check-images.ts';
 import { loadConfig } from './config.ts';
 import { selectPolicies, splitList } from './policies.ts';
 import type { CliContext } from './context.ts';
@@ -26,6 +27,7 @@ interface CheckFlags {
   config?: boolean;
   central?: string;
   token?: string;
+  scanImages?: boolean;
 }
 
 /** What Central's /api/v1/check answers (src/central/routes/policies.ts). */
@@ -78,6 +80,7 @@ export function registerCheck(program: Command, context: CliContext): void {
       "evaluate with this Central's enabled policies instead of the local ones (the CI path)",
     )
     .option('--token <token>', 'API token for --central (default: PALISADE_TOKEN)')
+    .option('--scan-images', 'scan the images the manifests use and decide image criteria (CVE, …)')
     .action(async (paths: string[], flags: CheckFlags) => {
       context.exitCode = await runCheck(paths, flags, context);
     });
@@ -110,7 +113,9 @@ async function runCheck(paths: string[], flags: CheckFlags, context: CliContext)
   let evaluated: readonly (Policy & { readonly subject: SubjectKind })[];
   if (central === undefined) {
     const compiled: CompiledPolicy[] = policies.map((p) => compilePolicy(p));
-    result = checkObjects(manifests.objects, compiled);
+    result = flags.scanImages
+      ? await checkWithImageScans(manifests.objects, compiled, context)
+      : checkObjects(manifests.objects, compiled);
     evaluated = compiled.map((c) => ({ ...c.policy, subject: c.subject }));
   } else {
     // Central parses nothing: it gets the objects as read here, so results keep file and line.

@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -19,10 +19,17 @@ import {
   sbomWriters,
   vulnDbHint,
 } from '../report/index.ts';
-import { openVulnDb } from '../vuln/index.ts';
+import { readSbom, scanSbom } from '../vuln/index.ts';
 import type { VulnDb } from '../vuln/index.ts';
 import type { CliContext } from './context.ts';
-import { clock, layerCacheDir, vulnDbDir } from './vulndb.ts';
+import {
+  clock,
+  databaseUrlHelp,
+  layerCacheDir,
+  openCliVulnDb,
+  vulnDbFlagHelp,
+  vulnDbTarget,
+} from './vulndb.ts';
 
 interface SourceFlags {
   platform?: string;
@@ -31,9 +38,11 @@ interface SourceFlags {
   cacheDir?: string;
   cache?: boolean;
   vulndb?: string;
+  databaseUrl?: string;
 }
 
 interface ScanFlags extends SourceFlags {
+  sbom?: string;
   output?: string;
   severity?: string;
   ignoreUnfixed?: boolean;
@@ -79,18 +88,8 @@ function resolveReference(reference: string, context: CliContext): string {
 }
 
 /** Opens the database: an explicit --vulndb must hold one; the default may be absent. */
-async function openDatabase(
-  flag: string | undefined,
-  context: CliContext,
-): Promise<VulnDb | undefined> {
-  const dataDir = vulnDbDir(flag, context);
-  try {
-    return await openVulnDb(dataDir);
-  } catch (error) {
-    if (flag === undefined && error instanceof PalisadeError && error.code === 'vulndb-missing')
-      return undefined;
-    throw error;
-  }
+function openDatabase(flags: SourceFlags, context: CliContext): Promise<VulnDb | undefined> {
+  return openCliVulnDb(vulnDbTarget(flags, context));
 }
 
 async function runScan(
@@ -107,7 +106,7 @@ async function runScan(
   const credentials = await readDockerConfig(
     flags.dockerConfig === undefined ? {} : { path: resolve(context.cwd, flags.dockerConfig) },
   );
-  const vulnDb = withVulnerabilities ? await openDatabase(flags.vulndb, context) : undefined;
+  const vulnDb = withVulnerabilities ? await openDatabase(flags, context) : undefined;
   if ((context.stderr as { isTTY?: boolean }).isTTY === true)
     context.stderr.write(`scanning ${reference}…\n`);
   try {
@@ -124,7 +123,39 @@ async function runScan(
     // Reports name the image as the user typed it, not the path it resolved to.
     return { ...scan, image: reference };
   } finally {
-    vulnDb?.close();
+    await vulnDb?.close();
+  }
+}
+
+/** `image scan --sbom FILE`: the SBOM's components matched, without the image. */
+async function runSbomScan(
+  file: string,
+  flags: ScanFlags,
+  context: CliContext,
+): Promise<ImageScan> {
+  const path = resolve(context.cwd, file);
+  let content: string;
+  try {
+    content = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new PalisadeError('usage', `--sbom ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const sbom = readSbom(content, file);
+  const ignore =
+    flags.ignoreFile === undefined
+      ? []
+      : await readIgnoreFile(resolve(context.cwd, flags.ignoreFile));
+  const vulnDb = await openDatabase(flags, context);
+  try {
+    return await scanSbom(sbom, file, {
+      ...(vulnDb === undefined ? {} : { vulnDb }),
+      ignore,
+      now: clock(),
+    });
+  } finally {
+    await vulnDb?.close();
   }
 }
 
@@ -151,8 +182,12 @@ export function registerImage(program: Command, context: CliContext): void {
       .command('scan')
       .description("list an image's packages and their known vulnerabilities")
       .argument(
-        '<image>',
+        '[image]',
         'registry reference, oci:<dir>[:name], an OCI layout directory, or a docker-save .tar',
+      )
+      .option(
+        '--sbom <file>',
+        'match the packages of a CycloneDX (1.4-1.6) or SPDX 2.3 JSON SBOM instead of an image',
       )
       .addOption(
         new Option('-o, --output <format>', 'output format').choices([...imageScanWriters.keys()]),
@@ -168,12 +203,12 @@ export function registerImage(program: Command, context: CliContext): void {
         '--ignore-file <file>',
         'YAML/JSON list of { id, package?, reason, expires? } to suppress',
       )
-      .option(
-        '--vulndb <dir>',
-        'vulnerability database (default $PALISADE_HOME/vulndb, ~/.palisade/vulndb)',
-      )
+      .option('--vulndb <dir>', vulnDbFlagHelp)
+      .option('--database-url <url>', databaseUrlHelp)
       .option('--output-file <file>', 'write the report to a file instead of stdout'),
-  ).action(async (reference: string, flags: ScanFlags) => {
+  ).action(async (reference: string | undefined, flags: ScanFlags) => {
+    if ((reference === undefined) === (flags.sbom === undefined))
+      throw new PalisadeError('usage', 'name an image or give --sbom FILE (one of the two)');
     const output = flags.output ?? 'table';
     const writer = imageScanWriters.get(output);
     if (writer === undefined) throw new PalisadeError('usage', `unknown output format '${output}'`);
@@ -185,7 +220,10 @@ export function registerImage(program: Command, context: CliContext): void {
       flags.failOn === undefined || flags.failOn.toLowerCase() === 'none'
         ? 'none'
         : parseSeverity(flags.failOn, '--fail-on');
-    const scan = await runScan(reference, flags, context, true);
+    const scan =
+      flags.sbom !== undefined
+        ? await runSbomScan(flags.sbom, flags, context)
+        : await runScan(reference ?? '', flags, context, true);
     const report = buildImageScanReport({
       scan,
       version: context.version,
@@ -231,7 +269,8 @@ export function registerImage(program: Command, context: CliContext): void {
       )
       .option('--output-file <file>', 'write the SBOM to a file instead of stdout')
       .option('--vulnerabilities', 'also list known vulnerabilities (CycloneDX only)')
-      .option('--vulndb <dir>', 'vulnerability database for --vulnerabilities'),
+      .option('--vulndb <dir>', 'vulnerability database for --vulnerabilities')
+      .option('--database-url <url>', databaseUrlHelp),
   ).action(async (reference: string, flags: SbomFlags) => {
     const format = flags.output ?? 'cyclonedx';
     const writer = sbomWriters.get(format);

@@ -35,7 +35,8 @@ export { analyzers } from './analyzers/all.ts';
 export { analyzeImage, wantsFile, registerAnalyzers } from './analyzers/registry.ts';
 export type { Analyzer, AnalyzerInput, AnalyzerResult, FileInfo } from './analyzers/types.ts';
 export { detectOsRelease, distroEcosystem } from './analyzers/os-release.ts';
-export { openZip, ZipError } from './analyzers/zip.ts';
+export { openZip, openZipFile, ZipError } from './analyzers/zip.ts';
+export type { ZipArchive, ZipFile } from './analyzers/zip.ts';
 export { scanImage, analyzerFiles, mergeAliasedVulnerabilities } from './scan.ts';
 export type { ScanImageOptions } from './scan.ts';
 export {

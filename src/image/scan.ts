@@ -15,7 +15,7 @@ import type {
   VulnerabilitySeverity,
 } from '../model/index.ts';
 import { PalisadeError, wrapError } from '../model/index.ts';
-import { comparators, ecosystemBase, matchPackages } from '../vuln/index.ts';
+import { comparators, ecosystemBase, fetchAndMatchPackages } from '../vuln/index.ts';
 import type { AdvisorySource, VulnDbStatus } from '../vuln/index.ts';
 import { analyzers as defaultAnalyzers } from './analyzers/all.ts';
 import { analyzeImage, wantsFile } from './analyzers/registry.ts';
@@ -181,7 +181,7 @@ export async function scanImage(ref: string, options: ScanImageOptions = {}): Pr
   let vulnerabilityDb: VulnerabilityDbInfo = { matched: false, records: 0 };
   if (options.vulnDb !== undefined) {
     vulnerabilities = mergeAliasedVulnerabilities(
-      matchPackages(options.vulnDb, analysis.components),
+      await fetchAndMatchPackages(options.vulnDb, analysis.components),
     );
     const status = options.vulnDb.status?.();
     vulnerabilityDb = {
@@ -201,6 +201,11 @@ export async function scanImage(ref: string, options: ScanImageOptions = {}): Pr
     scannedAt: now.toISOString(),
     config: configFacts(read),
     layers: scannedLayers(read),
+    history: (read.config.history ?? []).map((entry) => ({
+      createdBy: entry.created_by ?? '',
+      ...(entry.created === undefined ? {} : { created: entry.created }),
+      emptyLayer: entry.empty_layer === true,
+    })),
     vulnerabilityDb,
     ignored: outcome.ignored,
     expiredIgnores: outcome.expired,

@@ -103,6 +103,15 @@ export interface VulnerabilityDbInfo {
   readonly lastImport?: string;
 }
 
+/** One entry of the image config's history (OCI image-spec config.md), layer-making or not. */
+export interface ImageHistoryEntry {
+  /** The command that made it ("/bin/sh -c #(nop)  USER app", "RUN /bin/sh -c make # buildkit"). */
+  readonly createdBy: string;
+  readonly created?: string;
+  /** True for entries that made no layer (ENV, USER, LABEL, VOLUME…). */
+  readonly emptyLayer: boolean;
+}
+
 /** The result of scanning one image. */
 export interface ImageScan {
   /** The image reference as given. */
@@ -118,6 +127,8 @@ export interface ImageScan {
   readonly config?: ImageConfigFacts;
   /** The image's layers, lowest first; components name theirs by digest. */
   readonly layers?: readonly ScannedLayer[];
+  /** The config history, oldest first, including entries that made no layer (Dockerfile Line). */
+  readonly history?: readonly ImageHistoryEntry[];
   readonly vulnerabilityDb?: VulnerabilityDbInfo;
   /** Vulnerabilities an ignore rule suppressed (not in `vulnerabilities`). */
   readonly ignored?: readonly IgnoredVulnerability[];

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseManifestText } from '../k8s/index.ts';
+import { readScanFixture } from '../../test/kit/image-scan-fixtures.ts';
 import {
   builtinDirectory,
   checkObjects,
@@ -40,7 +41,16 @@ function run(policyId: string, kind: 'fire' | 'pass' | 'undecided') {
   );
   const policy = policies.find((p) => p.id === policyId);
   assert.ok(policy);
-  return checkObjects(parsed.objects, [compilePolicy(policy)]);
+  // Image policies' fire/pass fixtures come with the scans of their images beside them.
+  const imageScans =
+    kind === 'undecided'
+      ? undefined
+      : readScanFixture(`${builtinDirectory}${policyId}.${kind}.scans.json`);
+  return checkObjects(
+    parsed.objects,
+    [compilePolicy(policy)],
+    imageScans === undefined ? {} : { imageScans, now: Date.parse('2025-06-01T00:00:00Z') },
+  );
 }
 
 describe('built-in policy pack', () => {
@@ -82,7 +92,10 @@ describe('built-in policy pack', () => {
           assert.ok(result.undecided.length > 0, 'not reported as undecided');
           assert.match(result.undecided[0]?.reason ?? '', /image scan/);
         });
-        return;
+        for (const kind of ['fire', 'pass'] as const)
+          it(`has a .${kind}.scans.json beside its .${kind}.yaml fixture`, () => {
+            assert.ok(existsSync(`${builtinDirectory}${policy.id}.${kind}.scans.json`));
+          });
       }
       it('fires on its .fire.yaml fixture', () => {
         const result = run(policy.id, 'fire');
@@ -96,6 +109,8 @@ describe('built-in policy pack', () => {
           result.violations.map((v) => v.message),
           [],
         );
+        if (existsSync(`${builtinDirectory}${policy.id}.pass.scans.json`))
+          assert.deepEqual(result.undecided, [], 'image policy left undecided with scans');
       });
     });
   }

@@ -1,5 +1,6 @@
 // Loads the built-in policy pack: one StackRox-format JSON file per policy in builtin/, with its
-// fixtures beside it (<id>.fire.yaml must violate, <id>.pass.yaml must not).
+// fixtures beside it (<id>.fire.yaml must violate, <id>.pass.yaml must not; image policies also
+// have <id>.<kind>.scans.json, the scans of the fixture's images).
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ let cached: Policy[] | undefined;
 export function loadBuiltinPolicies(): Policy[] {
   if (cached) return cached;
   const files = readdirSync(builtinDirectory)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.scans.json'))
     .sort();
   const policies = files.map((file) => {
     const text = readFileSync(`${builtinDirectory}${file}`, 'utf8');

@@ -10,6 +10,7 @@ import type {
 } from '../model/index.ts';
 import { normaliseAll } from '../k8s/index.ts';
 import type { CompiledPolicy } from './compile.ts';
+import type { ImageScanLookup } from './image-scans.ts';
 import { evaluateAll } from './evaluate.ts';
 import type { EvaluationResult } from './evaluate.ts';
 
@@ -29,6 +30,8 @@ export interface CheckOptions {
   readonly stages?: readonly LifecycleStage[];
   readonly now?: number;
   readonly cluster?: string;
+  /** Scans of the objects' images: image fields are decided where a container's image has one. */
+  readonly imageScans?: ImageScanLookup;
 }
 
 export function checkObjects(
@@ -41,6 +44,7 @@ export function checkObjects(
     stages: options.stages ?? ['DEPLOY', 'BUILD'],
     ...(options.now !== undefined ? { now: options.now } : {}),
     ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
+    ...(options.imageScans !== undefined ? { imageScans: options.imageScans } : {}),
   });
   const checked = normalised.objects.map((o) => ({
     apiVersion: o.meta.apiVersion,

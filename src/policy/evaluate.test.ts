@@ -10,6 +10,8 @@ import {
   selectPolicySet,
 } from './index.ts';
 import type { CheckOptions, CheckResult } from './index.ts';
+import { expandScanFixture } from '../../test/kit/image-scan-fixtures.ts';
+import { imageScanLookup } from './index.ts';
 
 const group = (
   fieldName: string,
@@ -371,6 +373,99 @@ describe('image-derived criteria', () => {
     );
     assert.deepEqual(hits(result), ['p/a']);
     assert.deepEqual(result.undecided, []);
+  });
+});
+
+describe('image-derived criteria with scans', () => {
+  const workload = pod('p', ['{name: a, image: "nginx:latest"}', '{name: b, image: nginx:1.25}']);
+  const openssl = { name: 'openssl', version: '3.0.11-1~deb12u2' };
+  const scanA = expandScanFixture('nginx:latest', {
+    components: [openssl, { name: 'zlib', version: '1.2.13' }],
+    vulnerabilities: [
+      {
+        id: 'CVE-2024-0727',
+        component: 'openssl',
+        severity: 'IMPORTANT',
+        fixedVersions: ['3.0.13'],
+      },
+      {
+        id: 'CVE-2024-9999',
+        component: 'zlib',
+        severity: 'CRITICAL',
+        cvss: { version: '3.1', vector: 'CVSS:3.1/AV:N', baseScore: 9.8 },
+      },
+    ],
+  });
+  const onlyA = { imageScans: imageScanLookup([{ reference: 'nginx:latest', scan: scanA }]) };
+
+  it('decide a container whose image has a scan, and leave the other undecided', () => {
+    const result = check(policy([section(group('CVE', ['CVE-2024-0727']))]), workload, onlyA);
+    assert.deepEqual(hits(result), ['p/a']);
+    assert.match(result.violations[0]?.message ?? '', /CVE-2024-0727 \(IMPORTANT\) in openssl/);
+  });
+
+  it('report undecided when only the unscanned container could violate', () => {
+    const result = check(policy([section(group('CVE', ['CVE-2031-.*']))]), workload, onlyA);
+    assert.deepEqual(result.violations, []);
+    assert.equal(result.undecided.length, 1);
+  });
+
+  it('pass when every container has a scan and none matches', () => {
+    const both = imageScanLookup([
+      { reference: 'nginx:latest', scan: scanA },
+      { reference: 'nginx:1.25', scan: expandScanFixture('nginx:1.25', {}) },
+    ]);
+    const result = check(policy([section(group('CVE', ['CVE-2031-.*']))]), workload, {
+      imageScans: both,
+    });
+    assert.deepEqual(result.violations, []);
+    assert.deepEqual(result.undecided, []);
+  });
+
+  it('link vulnerability groups of one section to the same vulnerability', () => {
+    // CRITICAL is unfixed and the fixable one is IMPORTANT: no single vulnerability holds both.
+    const linked = policy([section(group('Fixable', ['true']), group('Severity', ['CRITICAL']))]);
+    assert.deepEqual(hits(check(linked, workload, onlyA)), []);
+    const held = policy([section(group('Fixable', ['false']), group('CVSS', ['> 9']))]);
+    assert.deepEqual(hits(check(held, workload, onlyA)), ['p/a']);
+  });
+
+  it('link Image Component to the vulnerabilities of that component', () => {
+    const p = (component: string) =>
+      policy([section(group('Image Component', [component]), group('Severity', ['CRITICAL']))]);
+    assert.deepEqual(hits(check(p('zlib='), workload, onlyA)), ['p/a']);
+    assert.deepEqual(hits(check(p('openssl='), workload, onlyA)), []);
+  });
+
+  it('decide Unscanned Image for every container once scans are given', () => {
+    const result = check(policy([section(group('Unscanned Image', ['true']))]), workload, onlyA);
+    assert.deepEqual(hits(result), ['p/b']);
+    assert.deepEqual(result.undecided, []);
+  });
+
+  it('negate per vulnerability: a CVE other than the allowed one violates', () => {
+    const result = check(
+      policy([section(group('CVE', ['CVE-2024-0727'], { negate: true }))]),
+      workload,
+      onlyA,
+    );
+    assert.deepEqual(hits(result), ['p/a']);
+    assert.match(result.violations[0]?.message ?? '', /CVE-2024-9999/);
+  });
+
+  it('keep fields Palisade has no data for undecided even with a scan', () => {
+    const result = check(policy([section(group('NVD CVSS', ['> 1']))]), workload, onlyA);
+    assert.deepEqual(result.violations, []);
+    assert.equal(result.undecided.length, 1);
+  });
+
+  it('find the scan by digest before the reference', () => {
+    const pinned = pod('q', [`{name: a, image: "example.com/x@sha256:${'a'.repeat(64)}"}`]);
+    const scan = { ...scanA, digest: `sha256:${'a'.repeat(64)}`, image: 'example.com/x:1' };
+    const result = check(policy([section(group('CVE', ['CVE-2024-0727']))]), pinned, {
+      imageScans: imageScanLookup([{ scan }]),
+    });
+    assert.deepEqual(hits(result), ['q/a']);
   });
 });
 

@@ -1,6 +1,10 @@
 // Evaluates compiled policies against normalised objects. Sections are ORed, groups ANDed;
 // groups on one subject level must hold for the same element. A violation is a result, never an
-// exception. Image-dependent sections are reported as undecided until scan data exists.
+// exception. Image-dependent sections are decided by the scans the caller supplies
+// (EvaluateOptions.imageScans) and reported as undecided for containers whose image has none.
+// With scans, evaluation is three-valued: an image group without data is unknown; a section that
+// holds when unknowns count as false is a violation, one that holds only when they count as true
+// is undecided.
 
 import type {
   ClusterObject,
@@ -13,7 +17,9 @@ import type {
 } from '../model/index.ts';
 import type { CompiledGroup, CompiledPolicy, CompiledScope, LevelNode } from './compile.ts';
 import { levels, rootScope } from './field.ts';
-import type { AnyScope } from './field.ts';
+import type { AnyScope, FieldDefinition } from './field.ts';
+import { imageScansKey, nowKey, scannedImageOf } from './image-scans.ts';
+import type { ImageScanLookup } from './image-scans.ts';
 import type { FieldValue, ValuePredicate } from './values.ts';
 
 /** Annotation listing policy ids (or names) to skip for one object. */
@@ -30,8 +36,34 @@ export interface EvaluateOptions {
   readonly stages: readonly LifecycleStage[];
   /** Cluster name, for scopes that name one; without it cluster conditions are not applied. */
   readonly cluster?: string;
-  /** Evaluation time, for exclusion expiry. */
+  /** Evaluation time, for exclusion expiry and image ages. */
   readonly now?: number;
+  /**
+   * Scans of the containers' images. With it, image fields are decided for containers whose
+   * image has a scan (and Unscanned Image for every container); without it every section using
+   * image fields is undecided.
+   */
+  readonly imageScans?: ImageScanLookup;
+}
+
+/** Scope key: true while testing whether a section could hold (unknown image data as true). */
+const optimisticKey = 'imageOptimistic';
+/** Matched vulnerabilities or components named in one violation message; the rest are counted. */
+const imageMessageCap = 5;
+
+/** Whether an image group has no data to decide it on the container in scope. */
+function imageUnknown(field: FieldDefinition, scope: AnyScope): boolean {
+  if (field.imageData === 'presence') return false;
+  return field.imageData === 'unavailable' || scannedImageOf(scope) === undefined;
+}
+
+/** Binds the scans and the clock in an object's root scope, when the evaluation has scans. */
+function bindImageScans(scope: AnyScope, options: EvaluateOptions): AnyScope {
+  if (options.imageScans === undefined) return scope;
+  scope[imageScansKey] = options.imageScans;
+  scope[nowKey] = options.now ?? Date.now();
+  scope[optimisticKey] = false;
+  return scope;
 }
 
 interface Message {
@@ -164,10 +196,55 @@ function testNode(node: LevelNode, scope: AnyScope): boolean {
   return true;
 }
 
+/**
+ * testNode when the evaluation has image scans: an image group or level without data is
+ * unknown, and counts as the scope's optimistic flag says. Kept apart so that evaluation
+ * without scans runs testNode unchanged.
+ */
+function testNodeWithScans(node: LevelNode, scope: AnyScope): boolean {
+  const groups = node.groups;
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g] as CompiledGroup;
+    if (group.field.needsImage && imageUnknown(group.field, scope)) {
+      if (scope[optimisticKey] === true) continue;
+      return false;
+    }
+    if (!testGroup(group, scope)) return false;
+  }
+  const children = node.children;
+  for (let c = 0; c < children.length; c++) {
+    const child = children[c] as LevelNode;
+    const definition = levels[child.level];
+    if (definition.needsScan === true && scannedImageOf(scope) === undefined) {
+      // No scan for this container: the image level is unknown.
+      if (scope[optimisticKey] === true) continue;
+      return false;
+    }
+    const elements = definition.elements?.(scope) ?? [];
+    const saved = scope[definition.key];
+    let found = false;
+    for (let e = 0; e < elements.length && !found; e++) {
+      scope[definition.key] = elements[e];
+      found = testNodeWithScans(child, scope);
+    }
+    scope[definition.key] = saved;
+    if (!found) return false;
+  }
+  return true;
+}
+
+type NodeTest = (node: LevelNode, scope: AnyScope) => boolean;
+
 /** Matches a node for its messages; binds child elements in `scope` in place, and restores it. */
-function matchNode(node: LevelNode, scope: AnyScope, element?: unknown): NodeMatch | null {
+function matchNode(
+  node: LevelNode,
+  scope: AnyScope,
+  test: NodeTest,
+  element?: unknown,
+): NodeMatch | null {
   const messages: Message[] = [];
   for (const group of node.groups) {
+    if (group.field.needsImage && imageUnknown(group.field, scope)) return null;
     const values = group.field.extract(scope);
     const hits = matchGroupValues(values, group.predicates, group.and);
     let matched = hits !== null;
@@ -184,17 +261,37 @@ function matchNode(node: LevelNode, scope: AnyScope, element?: unknown): NodeMat
   const children: NodeMatch['children'] = [];
   for (const child of node.children) {
     const definition = levels[child.level];
+    if (definition.needsScan === true && scannedImageOf(scope) === undefined) return null;
     const elements = definition.elements?.(scope) ?? [];
     const matches: NodeMatch[] = [];
     const saved = scope[definition.key];
+    // Image levels can match hundreds of vulnerabilities: name a few, count the rest.
+    const cap = definition.needsScan === true ? imageMessageCap : Infinity;
+    let more = 0;
     for (const childElement of elements) {
       // The allocation-free test first; only a holding element is matched for messages.
       scope[definition.key] = childElement;
-      const match = testNode(child, scope) ? matchNode(child, scope, childElement) : null;
+      if (matches.length >= cap) {
+        if (test(child, scope)) more++;
+        scope[definition.key] = saved;
+        continue;
+      }
+      const match = test(child, scope) ? matchNode(child, scope, test, childElement) : null;
       scope[definition.key] = saved;
       if (match) matches.push(match);
     }
     if (matches.length === 0) return null;
+    if (more > 0)
+      matches.push({
+        element: undefined,
+        messages: [
+          {
+            text: `and ${more} more ${child.level === 'vulnerability' ? 'vulnerabilities' : 'components'}`,
+            qualifier: false,
+          },
+        ],
+        children: [],
+      });
     children.push({ level: child.level, matches });
   }
   return { element, messages, children };
@@ -265,7 +362,7 @@ export function evaluatePolicy(
     object,
     options,
     result,
-    rootScope(object),
+    bindImageScans(rootScope(object), options),
     objectRefOf(object),
   );
 }
@@ -275,6 +372,8 @@ interface Prepared {
   readonly compiled: CompiledPolicy;
   /** The trees a quick test walks: decidable sections, image sections without image groups. */
   readonly roots: readonly LevelNode[];
+  /** With image scans: every non-runtime section whole (tested with unknowns as true). */
+  readonly fullRoots: readonly LevelNode[];
   /** One shared policy reference: results hold many of them. */
   readonly policyRef: Violation['policy'];
 }
@@ -290,6 +389,7 @@ function prepare(compiled: CompiledPolicy): Prepared {
       roots: compiled.sections
         .filter((s) => !s.runtimeOnly)
         .map((s) => (s.needsImage ? stripImageGroups(s.root) : s.root)),
+      fullRoots: compiled.sections.filter((s) => !s.runtimeOnly).map((s) => s.root),
       policyRef: { id, name, severity },
     };
     preparedCache.set(compiled, prepared);
@@ -313,10 +413,20 @@ function evaluatePrepared(
     !compiled.scopes.some((s) => scopeMatches(s, meta, options.cluster))
   )
     return;
-  const roots = prepared.roots;
+  const withScans = options.imageScans !== undefined;
   let holds = false;
-  for (let r = 0; r < roots.length && !holds; r++) holds = testNode(roots[r] as LevelNode, scope);
+  if (withScans) {
+    const roots = prepared.fullRoots;
+    scope[optimisticKey] = true;
+    for (let r = 0; r < roots.length && !holds; r++)
+      holds = testNodeWithScans(roots[r] as LevelNode, scope);
+    scope[optimisticKey] = false;
+  } else {
+    const roots = prepared.roots;
+    for (let r = 0; r < roots.length && !holds; r++) holds = testNode(roots[r] as LevelNode, scope);
+  }
   if (!holds) return;
+  const test: NodeTest = withScans ? testNodeWithScans : testNode;
   // Exclusions after the test: most objects do not match, and exclusions cost regexes.
   if (compiled.exclusions.length > 0 && isExcluded(compiled, object, options)) return;
   const policy = compiled.policy;
@@ -325,14 +435,21 @@ function evaluatePrepared(
   let undecided = false;
   for (const section of compiled.sections) {
     if (section.runtimeOnly) continue;
-    if (section.needsImage) {
+    if (section.needsImage && !withScans) {
       // Decide what can be decided; if the rest holds, only an image scan can settle it.
       if (testNode(stripImageGroups(section.root), scope)) undecided = true;
       continue;
     }
+    if (section.needsImage && !test(section.root, scope)) {
+      // Not decided by the scans there are; undecided if unknown image data could make it hold.
+      scope[optimisticKey] = true;
+      if (test(section.root, scope)) undecided = true;
+      scope[optimisticKey] = false;
+      continue;
+    }
     // The allocation-free test first: only a section that holds is matched for its messages.
-    if (!testNode(section.root, scope)) continue;
-    const match = matchNode(section.root, scope);
+    if (!test(section.root, scope)) continue;
+    const match = matchNode(section.root, scope, test);
     if (match) pending.push(...violationsOf(match));
   }
   if (pending.length === 0) {
@@ -409,7 +526,8 @@ function stripImageGroups(node: LevelNode): LevelNode {
   const stripped: LevelNode = {
     level: node.level,
     groups: node.groups.filter((g) => !g.field.needsImage),
-    children: node.children.map(stripImageGroups),
+    // Image levels (components, vulnerabilities) exist only in a scan: dropped whole.
+    children: node.children.filter((c) => levels[c.level].needsScan !== true).map(stripImageGroups),
   };
   strippedCache.set(node, stripped);
   return stripped;
@@ -438,7 +556,7 @@ export function evaluateAll(
     const object = objects[o] as ClusterObject;
     const list = bySubject.get(object.kind);
     if (list === undefined) continue;
-    const scope = rootScope(object);
+    const scope = bindImageScans(rootScope(object), options);
     const ref = objectRefOf(object);
     for (let p = 0; p < list.length; p++) {
       evaluatePrepared(list[p] as Prepared, object, options, result, scope, ref);

@@ -24,14 +24,24 @@ import type {
   SubjectKind,
   Volume,
   VolumeMount,
+  Vulnerability,
   Workload,
 } from '../model/index.ts';
+import { scannedImageOf } from './image-scans.ts';
+import type { ScannedComponent } from './image-scans.ts';
 import type { FieldValue, ValueSyntax } from './values.ts';
 
 export interface LevelScopes {
   workload: { workload: Workload };
   container: { workload: Workload; container: Container };
   mount: { workload: Workload; container: Container; mount: VolumeMount };
+  component: { workload: Workload; container: Container; component: ScannedComponent };
+  vulnerability: {
+    workload: Workload;
+    container: Container;
+    component: ScannedComponent;
+    vulnerability: Vulnerability;
+  };
   volume: { workload: Workload; volume: Volume };
   exposure: { workload: Workload; exposure: PortExposure };
   role: { role: RoleObject };
@@ -65,6 +75,8 @@ export interface LevelDefinition {
   readonly key: string;
   /** Child elements of this level, read from the parent scope (absent for roots). */
   readonly elements?: (scope: AnyScope) => readonly unknown[];
+  /** Elements come from the container's image scan: unknown, not absent, without one. */
+  readonly needsScan?: boolean;
 }
 
 function level(
@@ -87,6 +99,26 @@ export const levels: Readonly<Record<LevelName, LevelDefinition>> = {
     (s) => (s.workload as Workload).containers,
   ),
   mount: level('mount', 'Workload', 'container', 'mount', (s) => (s.container as Container).mounts),
+  component: {
+    ...level(
+      'component',
+      'Workload',
+      'container',
+      'component',
+      (s) => scannedImageOf(s)?.components ?? [],
+    ),
+    needsScan: true,
+  },
+  vulnerability: {
+    ...level(
+      'vulnerability',
+      'Workload',
+      'component',
+      'vulnerability',
+      (s) => (s.component as ScannedComponent).vulnerabilities,
+    ),
+    needsScan: true,
+  },
   volume: level(
     'volume',
     'Workload',
@@ -172,6 +204,12 @@ export interface FieldDefinition {
   readonly andAllowed: boolean;
   /** The field is decided by an image scan; until one exists a policy using it is undecided. */
   readonly needsImage: boolean;
+  /**
+   * For image fields, what decides them: `scan` data of the container's image (unknown without
+   * a scan), the scan's `presence` alone (Unscanned Image), or nothing Palisade records yet
+   * (`unavailable`: always undecided).
+   */
+  readonly imageData: 'scan' | 'presence' | 'unavailable';
   /** The field is decided by runtime events (process, network, audit); `check` cannot decide it. */
   readonly runtimeOnly: boolean;
   /** Required-style fields violate when no value matches (Required Label, Required Annotation). */
@@ -195,6 +233,7 @@ export interface FieldSpec<L extends LevelName> {
   readonly multiple?: boolean;
   readonly andAllowed?: boolean;
   readonly needsImage?: boolean;
+  readonly imageData?: 'scan' | 'presence' | 'unavailable';
   readonly runtimeOnly?: boolean;
   readonly required?: boolean;
   readonly extension?: boolean;
@@ -211,6 +250,10 @@ export interface FieldSpec<L extends LevelName> {
 
 /** Names the subject in messages: "container 'app'", "role 'x'", "volume 'data'". */
 export function subjectLabel(scope: AnyScope): string {
+  if (scope.vulnerability)
+    return `${(scope.vulnerability as Vulnerability).id} in ${(scope.component as ScannedComponent).component.name} of container '${(scope.container as Container).name}'`;
+  if (scope.component)
+    return `component ${(scope.component as ScannedComponent).component.name} of container '${(scope.container as Container).name}'`;
   if (scope.mount)
     return `volume mount '${(scope.mount as VolumeMount).name}' of container '${(scope.container as Container).name}'`;
   if (scope.container) return `container '${(scope.container as Container).name}'`;
@@ -260,6 +303,7 @@ export function defineField<L extends LevelName>(spec: FieldSpec<L>): FieldDefin
     multiple: spec.multiple ?? true,
     andAllowed: spec.andAllowed ?? true,
     needsImage: spec.needsImage ?? false,
+    imageData: spec.imageData ?? 'scan',
     runtimeOnly: spec.runtimeOnly ?? false,
     required: spec.required ?? false,
     extension: spec.extension ?? false,

@@ -17,3 +17,5 @@ export { levels } from './field.ts';
 export { checkObjects } from './check.ts';
 export type { CheckResult, CheckOptions, CheckedObject } from './check.ts';
 export { compileValueRegex } from './regex.ts';
+export { imageScanLookup, indexImageScan, dockerfileLineOf } from './image-scans.ts';
+export type { ImageScanLookup, ScannedImage, ScannedComponent } from './image-scans.ts';

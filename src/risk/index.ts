@@ -5,5 +5,6 @@ export {
   policyViolationFactor,
   serviceConfigurationFactor,
   reachabilityFactor,
+  imageVulnerabilityFactor,
 } from './score.ts';
 export type { RiskFactor, RiskScore } from './score.ts';

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { normaliseAll, parseManifestText } from '../k8s/index.ts';
 import type { Violation, Workload } from '../model/index.ts';
-import { normaliseFactor, scoreWorkload } from './index.ts';
+import { imageVulnerabilityFactor, normaliseFactor, scoreWorkload } from './index.ts';
+import { expandScanFixture } from '../../test/kit/image-scan-fixtures.ts';
 
 function workloadsOf(yaml: string): Workload[] {
   const parsed = parseManifestText(yaml, 'risk.yaml');
@@ -96,5 +97,46 @@ describe('risk score', () => {
     const [riskyWorkload] = workloadsOf(risky);
     assert.ok(quietWorkload && riskyWorkload);
     assert.ok(scoreWorkload(riskyWorkload, []).score > scoreWorkload(quietWorkload, []).score);
+  });
+});
+
+describe('image vulnerability risk', () => {
+  const scan = expandScanFixture('web:1', {
+    components: [
+      { name: 'openssl', version: '3.0.11' },
+      { name: 'zlib', version: '1.2.13' },
+    ],
+    vulnerabilities: [
+      { id: 'CVE-2024-0001', component: 'openssl', severity: 'CRITICAL' },
+      { id: 'DLA-1-1', aliases: ['CVE-2024-0001'], component: 'zlib', severity: 'IMPORTANT' },
+      { id: 'CVE-2024-0002', component: 'zlib', severity: 'LOW' },
+      { id: 'CVE-2024-0003', component: 'zlib', severity: 'UNKNOWN' },
+    ],
+  });
+
+  it('weighs each distinct CVE by its worst severity: sum of squares / 10, saturation 100, max 4', () => {
+    const factor = imageVulnerabilityFactor(scan.vulnerabilities);
+    // CVE-2024-0001 counted once as critical (9.5²) plus one low (2²): 94.25 / 10 = 9.425.
+    assert.equal(factor?.multiplier, Math.round(normaliseFactor(9.425, 100, 4) * 1000) / 1000);
+    assert.deepEqual(factor?.reasons, ['image vulnerabilities: 1 critical, 1 low']);
+  });
+
+  it('saturates at 4 and is absent without weighted vulnerabilities', () => {
+    const many = Array.from({ length: 20 }, (_, i) => ({
+      ...(scan.vulnerabilities[0] as (typeof scan.vulnerabilities)[number]),
+      id: `CVE-2024-1${i}`,
+    }));
+    assert.equal(imageVulnerabilityFactor(many)?.multiplier, 4);
+    assert.equal(imageVulnerabilityFactor([]), null);
+    assert.equal(imageVulnerabilityFactor(scan.vulnerabilities.slice(3)), null);
+  });
+
+  it('multiplies into the deployment score', () => {
+    const [workload] = workloadsOf(quiet);
+    assert.ok(workload);
+    const plain = scoreWorkload(workload, []);
+    const withImages = scoreWorkload(workload, [], scan.vulnerabilities);
+    assert.ok(withImages.score > plain.score);
+    assert.ok(withImages.factors.some((f) => f.name === 'Image Vulnerabilities'));
   });
 });

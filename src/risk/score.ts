@@ -3,7 +3,13 @@
 // as `score > saturation ? max : 1 + (score / saturation) * (max - 1)`; a factor that does not
 // apply is absent (multiplier 1). Pure: it reads a workload and its violations, nothing else.
 
-import type { Severity, Violation, Workload } from '../model/index.ts';
+import type {
+  Severity,
+  Violation,
+  Vulnerability,
+  VulnerabilitySeverity,
+  Workload,
+} from '../model/index.ts';
 
 export interface RiskFactor {
   readonly name: string;
@@ -123,12 +129,68 @@ export function reachabilityFactor(workload: Workload): RiskFactor | null {
   };
 }
 
+// StackRox image vulnerability weights per CVE (central/risk/multipliers/image/vulnerabilities.go).
+const vulnerabilityWeight: Readonly<Record<VulnerabilitySeverity, number>> = {
+  UNKNOWN: 0,
+  LOW: 2.0,
+  MODERATE: 5.5,
+  IMPORTANT: 8.0,
+  CRITICAL: 9.5,
+};
+
+/** The id a vulnerability is counted under: its CVE where it has one, else its own id. */
+function cveOf(vulnerability: Vulnerability): string {
+  if (vulnerability.id.startsWith('CVE-')) return vulnerability.id;
+  return vulnerability.aliases.find((a) => a.startsWith('CVE-')) ?? vulnerability.id;
+}
+
+/**
+ * Image vulnerabilities: per distinct CVE of the deployment's scanned images, its weight (low
+ * 2.0, moderate 5.5, important 8.0, critical 9.5) squared, summed and divided by 10; saturation
+ * 100, max 4. Absent when no image has a scan or none has a weighted vulnerability.
+ */
+export function imageVulnerabilityFactor(
+  vulnerabilities: readonly Vulnerability[],
+): RiskFactor | null {
+  const worst = new Map<string, VulnerabilitySeverity>();
+  for (const v of vulnerabilities) {
+    const cve = cveOf(v);
+    const known = worst.get(cve);
+    if (known === undefined || vulnerabilityWeight[v.severity] > vulnerabilityWeight[known])
+      worst.set(cve, v.severity);
+  }
+  let score = 0;
+  const counts = new Map<VulnerabilitySeverity, number>();
+  for (const severity of worst.values()) {
+    const weight = vulnerabilityWeight[severity];
+    if (weight === 0) continue;
+    score += weight ** 2;
+    counts.set(severity, (counts.get(severity) ?? 0) + 1);
+  }
+  score /= 10;
+  if (score === 0) return null;
+  const order: VulnerabilitySeverity[] = ['CRITICAL', 'IMPORTANT', 'MODERATE', 'LOW'];
+  const parts = order
+    .filter((s) => counts.has(s))
+    .map((s) => `${counts.get(s) ?? 0} ${s.toLowerCase()}`);
+  return {
+    name: 'Image Vulnerabilities',
+    multiplier: round(normaliseFactor(score, 100, 4)),
+    reasons: [`image vulnerabilities: ${parts.join(', ')}`],
+  };
+}
+
 /** The deployment's risk: the product of the factors that apply (1 when none does). */
-export function scoreWorkload(workload: Workload, violations: readonly Violation[]): RiskScore {
+export function scoreWorkload(
+  workload: Workload,
+  violations: readonly Violation[],
+  vulnerabilities: readonly Vulnerability[] = [],
+): RiskScore {
   const factors = [
     policyViolationFactor(violations),
     serviceConfigurationFactor(workload),
     reachabilityFactor(workload),
+    imageVulnerabilityFactor(vulnerabilities),
   ].filter((f): f is RiskFactor => f !== null);
   const score = factors.reduce((product, f) => product * f.multiplier, 1);
   return { score: round(score), factors };

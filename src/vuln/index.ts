@@ -2,19 +2,38 @@
 export { comparators, ecosystemBase, registerComparators } from './version/all.ts';
 export type { ComparatorRegistry } from './version/all.ts';
 export type { VersionComparator } from './version/types.ts';
-export { importOsv, openVulnDb, memoryAdvisorySource } from './store.ts';
+export {
+  importOsv,
+  openVulnDb,
+  memoryAdvisorySource,
+  advisoryKeyOf,
+  advisoryKeyString,
+  advisoryKeys,
+} from './store.ts';
 export type {
+  AdvisoryKey,
   EcosystemStatus,
   ImportOptions,
   ImportProblem,
   ImportReport,
+  OpenVulnDbOptions,
+  OsvRecordStore,
+  SourceState,
+  UpdateSources,
   VulnDb,
   VulnDbStatus,
 } from './store.ts';
-export { matchPackages, matchComponent, ecosystemMatches } from './match.ts';
-export type { AdvisorySource } from './match.ts';
-export { parseOsvRecord, compactOsvRecord } from './osv.ts';
-export type { OsvRecord, StoredAdvisory } from './osv.ts';
+export {
+  matchPackages,
+  matchComponent,
+  ecosystemMatches,
+  fetchAndMatchPackages,
+  advisoryQueries,
+  fixStateOf,
+} from './match.ts';
+export type { AdvisoryQuery, AdvisorySource } from './match.ts';
+export { parseOsvRecord, compactOsvRecord, declaredFixState } from './osv.ts';
+export type { DeclaredFixState, OsvRecord, StoredAdvisory } from './osv.ts';
 export { cvss3BaseScore, scoreCvssVector } from './cvss.ts';
 export {
   updateVulnDb,
@@ -23,4 +42,6 @@ export {
   defaultOsvSource,
   defaultUpdateEcosystems,
 } from './update.ts';
-export type { UpdateOptions, EcosystemUpdate, UpdateSources } from './update.ts';
+export type { UpdateOptions, EcosystemUpdate } from './update.ts';
+export { readSbom, scanSbom, parsePurl, componentOfPurl } from './sbom.ts';
+export type { Purl, SbomReadResult, ScanSbomOptions } from './sbom.ts';

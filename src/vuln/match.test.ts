@@ -225,3 +225,125 @@ describe('matching real OSV records', { skip: absent }, () => {
     assert.deepEqual(matchPackages(source, [{ ...skopeo, ecosystem: 'AlmaLinux:9' }]), []);
   });
 });
+
+describe('fix states', () => {
+  const glibc = component({
+    type: 'deb',
+    name: 'libc6',
+    version: '2.36-9+deb12u4',
+    sourceName: 'glibc',
+    ecosystem: 'Debian:12',
+  });
+  const advisoryWith = (
+    id: string,
+    entries: { ecosystem: string; fixed?: string; specific?: Record<string, unknown> }[],
+    bag: 'ecosystem_specific' | 'database_specific' = 'ecosystem_specific',
+  ): StoredAdvisory =>
+    compactOsvRecord(
+      parseOsvRecord(
+        {
+          id,
+          modified: '2024-05-02T00:00:00Z',
+          affected: entries.map((e) => ({
+            package: { ecosystem: e.ecosystem, name: 'glibc' },
+            ranges: [
+              {
+                type: 'ECOSYSTEM',
+                events: [
+                  { introduced: '0' },
+                  ...(e.fixed === undefined ? [] : [{ fixed: e.fixed }]),
+                ],
+              },
+            ],
+            ...(e.specific === undefined ? {} : { [bag]: e.specific }),
+          })),
+        },
+        id,
+      ),
+    );
+  const stateOf = (advisory: StoredAdvisory, c: Component = glibc) =>
+    matchPackages(memoryAdvisorySource([advisory]), [c]).map((v) => [v.fixState, v.fixable]);
+
+  it('is fixed, and fixable, when a fix exists for the release, whatever the urgency says', () => {
+    const advisory = advisoryWith('DEBIAN-CVE-2024-1', [
+      { ecosystem: 'Debian:12', fixed: '2.36-9+deb12u5', specific: { urgency: 'unimportant' } },
+    ]);
+    assert.deepEqual(stateOf(advisory), [['fixed', true]]);
+  });
+
+  it('is affected when nothing is fixed and nothing is declared', () => {
+    const advisory = advisoryWith('DEBIAN-CVE-2024-2', [
+      { ecosystem: 'Debian:12', specific: { urgency: 'not yet assigned' } },
+    ]);
+    assert.deepEqual(stateOf(advisory), [['affected', false]]);
+  });
+
+  it('takes the Debian tracker urgency "unimportant" and "end-of-life" of the matching release', () => {
+    const advisory = advisoryWith('DEBIAN-CVE-2024-3', [
+      { ecosystem: 'Debian:11', specific: { urgency: 'end-of-life' } },
+      { ecosystem: 'Debian:12', specific: { urgency: 'unimportant' } },
+      // A fix on another release does not make this one fixable.
+      { ecosystem: 'Debian:13', fixed: '2.40-1' },
+    ]);
+    assert.deepEqual(stateOf(advisory), [['will_not_fix', false]]);
+    assert.deepEqual(stateOf(advisory, { ...glibc, ecosystem: 'Debian:11' }), [
+      ['end_of_life', false],
+    ]);
+  });
+
+  it('takes deferred, unknown and not affected from a database_specific status', () => {
+    const ubuntu = component({
+      type: 'deb',
+      name: 'libc6',
+      version: '2.35-0ubuntu3.1',
+      sourceName: 'glibc',
+      ecosystem: 'Ubuntu:22.04:LTS',
+    });
+    const state = (status: string) =>
+      stateOf(
+        advisoryWith(
+          `UBUNTU-CVE-${status}`,
+          [{ ecosystem: 'Ubuntu:22.04:LTS', specific: { status } }],
+          'database_specific',
+        ),
+        ubuntu,
+      );
+    assert.deepEqual(state('deferred'), [['fix_deferred', false]]);
+    assert.deepEqual(state('needs-triage'), [['unknown', false]]);
+    assert.deepEqual(state('<postponed>'), [['fix_deferred', false]]);
+    // A package its source calls not affected is no finding at all.
+    assert.deepEqual(state('not-affected'), []);
+  });
+
+  it('reads VEX statuses of components only when they all agree (Chainguard records)', () => {
+    const components = (...statuses: string[]) => ({
+      components: statuses.map((status) => ({ component_name: 'x', status })),
+    });
+    assert.deepEqual(
+      stateOf(
+        advisoryWith('CGA-1', [{ ecosystem: 'Debian:12', specific: components('not_affected') }]),
+      ),
+      [],
+    );
+    assert.deepEqual(
+      stateOf(
+        advisoryWith('CGA-2', [
+          { ecosystem: 'Debian:12', specific: components('not_affected', 'under_investigation') },
+        ]),
+      ),
+      [['affected', false]],
+    );
+  });
+
+  it(
+    'maps the status words of the real Chainguard record it is modelled on',
+    { skip: absent },
+    () => {
+      const [record] = load('grype-osv-transformer/CGA-xcpc-gm23-prj9.json');
+      const compat = record?.affected.find((a) => a.name === 'syncthing-compat');
+      assert.equal(compat?.status, 'not_affected');
+      const main = record?.affected.find((a) => a.name === 'syncthing');
+      assert.equal(main?.status, undefined, '"fixed" leaves the state to the ranges');
+    },
+  );
+});

@@ -3,16 +3,27 @@
 // so deb and apk components are looked up by source name and compared with the source version;
 // rpm advisories (Red Hat, AlmaLinux, Rocky) name binary packages.
 
-import type { Component } from '../model/index.ts';
+import type { Component, FixState } from '../model/index.ts';
 import type { Vulnerability } from '../model/index.ts';
-import type { StoredAdvisory } from './osv.ts';
+import type { DeclaredFixState, StoredAdvisory } from './osv.ts';
 import { evaluateAffected } from './ranges.ts';
 import { comparators, ecosystemBase } from './version/all.ts';
+
+/** A package to find advisories for: its ecosystem (with or without release) and name. */
+export interface AdvisoryQuery {
+  readonly ecosystem: string;
+  readonly name: string;
+}
 
 /** Read access to advisories by ecosystem and package name; implemented by the store. */
 export interface AdvisorySource {
   /** Advisories with an affected entry for this package in this base ecosystem ("Debian"). */
   lookup(ecosystem: string, name: string): readonly StoredAdvisory[];
+  /**
+   * Loads what lookup will be asked for these packages, in one round trip, when the source is a
+   * database; sources in memory have nothing to load.
+   */
+  prefetch?(packages: readonly AdvisoryQuery[]): Promise<void>;
 }
 
 /**
@@ -74,6 +85,20 @@ export function advisoryCoordinates(component: Component): { name: string; versi
   }
 }
 
+/**
+ * One fix state per finding: "fixed" when a fixed version above the installed one exists for
+ * the component's release, whatever else is declared (fixable is exactly this); else the state
+ * the source declares (will not fix, deferred, end of life, not affected, unknown); else
+ * "affected" — vulnerable, no fix yet.
+ */
+export function fixStateOf(
+  fixedVersions: readonly string[],
+  declared: DeclaredFixState | undefined,
+): FixState {
+  if (fixedVersions.length > 0) return 'fixed';
+  return declared ?? 'affected';
+}
+
 export function matchComponent(source: AdvisorySource, component: Component): Vulnerability[] {
   const { name, version } = advisoryCoordinates(component);
   const base = ecosystemBase(component.ecosystem);
@@ -85,6 +110,7 @@ export function matchComponent(source: AdvisorySource, component: Component): Vu
   for (const advisory of source.lookup(base, name)) {
     let affected = false;
     const fixed: string[] = [];
+    let declared: DeclaredFixState | undefined;
     let severity = advisory.severity;
     for (const entry of advisory.affected) {
       if (packageKey(entry.ecosystem, entry.name) !== key) continue;
@@ -93,17 +119,22 @@ export function matchComponent(source: AdvisorySource, component: Component): Vu
       if (!verdict.affected) continue;
       affected = true;
       fixed.push(...verdict.fixed);
+      declared ??= entry.status;
       if (entry.severity !== undefined) severity = entry.severity;
     }
     if (!affected) continue;
     const fixedVersions = [...new Set(fixed)].sort(compare);
+    const fixState = fixStateOf(fixedVersions, declared);
+    // The source says this package is not affected (VEX not_affected, Debian/Ubuntu
+    // not-affected): not a vulnerability of the image.
+    if (fixState === 'not_affected') continue;
     out.push({
       id: advisory.id,
       aliases: advisory.aliases,
       component,
       installedVersion: version,
       fixedVersions,
-      fixState: fixedVersions.length > 0 ? 'fixed' : 'affected',
+      fixState,
       fixable: fixedVersions.length > 0,
       severity,
       ...(advisory.cvss === undefined ? {} : { cvss: advisory.cvss }),
@@ -124,4 +155,21 @@ export function matchPackages(
   return components.flatMap((component) =>
     matchComponent(source, component).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   );
+}
+
+/** The lookups matching these components makes. */
+export function advisoryQueries(components: readonly Component[]): AdvisoryQuery[] {
+  return components.map((component) => ({
+    ecosystem: component.ecosystem,
+    name: advisoryCoordinates(component).name,
+  }));
+}
+
+/** matchPackages over a source that loads first (a database): one prefetch, then matching. */
+export async function fetchAndMatchPackages(
+  source: AdvisorySource,
+  components: readonly Component[],
+): Promise<Vulnerability[]> {
+  await source.prefetch?.(advisoryQueries(components));
+  return matchPackages(source, components);
 }

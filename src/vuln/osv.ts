@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import { PalisadeError } from '../model/index.ts';
-import type { CvssScore, VulnerabilitySeverity } from '../model/index.ts';
+import type { CvssScore, FixState, VulnerabilitySeverity } from '../model/index.ts';
 import { deriveSeverity } from './severity.ts';
 
 const dictionary = z.record(z.string(), z.unknown());
@@ -47,7 +47,11 @@ const affectedSchema = z.object({
 export const osvRecordSchema = z.object({
   schema_version: z.string().optional(),
   id: z.string().min(1),
-  modified: z.string().min(1),
+  // OSV: an RFC 3339 timestamp; the store orders re-imports by it.
+  modified: z
+    .string()
+    .min(1)
+    .refine((value) => !Number.isNaN(Date.parse(value)), { message: 'not an RFC 3339 time' }),
   published: z.string().optional(),
   withdrawn: z.string().optional(),
   aliases: z.array(z.string()).nullish(),
@@ -103,6 +107,74 @@ export interface StoredAffected {
   readonly versions: readonly string[];
   /** A per-package severity (Debian urgency, an affected-level CVSS) when the record has one. */
   readonly severity?: VulnerabilitySeverity;
+  /** A fix state the source declares for this package (fixStateOf), when it declares one. */
+  readonly status?: DeclaredFixState;
+}
+
+/** The fix states a source can declare; "fixed" and "affected" come from the ranges. */
+export type DeclaredFixState = Exclude<FixState, 'fixed' | 'affected'>;
+
+/**
+ * Status words of distribution feeds and VEX documents, lower-cased, without <>:
+ * - Debian security tracker (security-team.debian.org/security_tracker.html, "urgency" and the
+ *   <no-dsa>/<ignored>/<postponed>/<end-of-life> notes carried into OSV's ecosystem_specific):
+ *   "unimportant" (no security impact, not fixed by Debian), "end-of-life" (the release or
+ *   package is no longer supported), "ignored", "postponed", "no-dsa".
+ * - Ubuntu CVE tracker statuses: "deferred", "ignored", "needs-triage", "not-affected", "dne".
+ * - OpenVEX/CSAF statuses as Chainguard's OSV records give them per component
+ *   (ecosystem_specific.components[].status): "not_affected", "under_investigation".
+ */
+const declaredStates: Readonly<Record<string, DeclaredFixState>> = {
+  unimportant: 'will_not_fix',
+  ignored: 'will_not_fix',
+  'will-not-fix': 'will_not_fix',
+  will_not_fix: 'will_not_fix',
+  wontfix: 'will_not_fix',
+  'no-dsa': 'fix_deferred',
+  postponed: 'fix_deferred',
+  deferred: 'fix_deferred',
+  fix_deferred: 'fix_deferred',
+  'end-of-life': 'end_of_life',
+  end_of_life: 'end_of_life',
+  eol: 'end_of_life',
+  'not-affected': 'not_affected',
+  not_affected: 'not_affected',
+  dne: 'not_affected',
+  'needs-triage': 'unknown',
+  under_investigation: 'unknown',
+  undetermined: 'unknown',
+};
+
+/** The declared state of one status word; undefined when it says nothing about fixing. */
+export function declaredFixState(word: unknown): DeclaredFixState | undefined {
+  if (typeof word !== 'string') return undefined;
+  return declaredStates[word.trim().toLowerCase().replace(/^<|>$/g, '').replace(/\s+/g, '-')];
+}
+
+/**
+ * The fix state an affected entry declares: its "status" (or "fix_status"), then its Debian
+ * "urgency", in ecosystem_specific then database_specific. Components statuses count only
+ * when all of them agree (one component not affected says nothing about the package).
+ */
+function declaredStateOf(entry: OsvAffected): DeclaredFixState | undefined {
+  for (const bag of [entry.ecosystem_specific, entry.database_specific]) {
+    if (bag === undefined || bag === null) continue;
+    const state =
+      declaredFixState(bag['status']) ??
+      declaredFixState(bag['fix_status']) ??
+      declaredFixState(bag['urgency']);
+    if (state !== undefined) return state;
+    const components = bag['components'];
+    if (Array.isArray(components) && components.length > 0) {
+      const states = components.map((c: unknown) =>
+        typeof c === 'object' && c !== null
+          ? declaredFixState((c as { status?: unknown }).status)
+          : undefined,
+      );
+      if (states[0] !== undefined && states.every((s) => s === states[0])) return states[0];
+    }
+  }
+  return undefined;
 }
 
 /** An advisory as the store keeps it. */
@@ -162,12 +234,14 @@ export function compactOsvRecord(record: OsvRecord): StoredAdvisory {
       ],
       summary: undefined,
     });
+    const status = declaredStateOf(entry);
     affected.push({
       ecosystem: entry.package.ecosystem,
       name: entry.package.name,
       ranges,
       versions: entry.versions ?? [],
       ...(own.severity === 'UNKNOWN' ? {} : { severity: own.severity }),
+      ...(status === undefined ? {} : { status }),
     });
   }
   const references = (record.references ?? [])

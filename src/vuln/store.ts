@@ -1,29 +1,30 @@
-// The local OSV store: `importOsv` reads OSV exports — directories of JSON records, osv.dev's
-// all.zip archives (JSON records, or per-ecosystem zips of them) — into a data directory, and
-// `openVulnDb` reads it back for the matcher. Downloading the exports is not done here.
+// The vulnerability database, independent of where it is kept: `importOsv` reads OSV exports —
+// directories of JSON records, osv.dev's all.zip archives (JSON records, or per-ecosystem zips
+// of them) — into an OsvRecordStore, and `openVulnDb` opens one for the matcher. The store is
+// PostgreSQL (store/osv-records.ts; PGlite for the CLI, the server for Central), passed in:
+// engines never import services. Downloading the exports is update.ts.
 //
-// Layout under <dataDir>/osv/: per base ecosystem one JSON-lines file of compact advisories
-// (<slug>.jsonl) and an index from package key to [offset, length] of its lines
-// (<slug>.index.json); meta.json holds record counts and import times. A re-import merges:
-// a record replaces the stored one with the same id unless the stored one is newer, and a
-// withdrawn record removes it.
+// A re-import merges: a record replaces the stored one with the same id unless the stored one
+// is newer, and a withdrawn record removes it.
 
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PalisadeError, wrapError } from '../model/index.ts';
-import { openZip, ZipError } from '../image/index.ts';
-import type { AdvisorySource } from './match.ts';
+import { openZip, openZipFile, ZipError } from '../image/index.ts';
+import type { ZipArchive } from '../image/index.ts';
+import type { AdvisoryQuery, AdvisorySource } from './match.ts';
 import { packageKey } from './match.ts';
 import { compactOsvRecord, parseOsvRecord } from './osv.ts';
 import type { StoredAdvisory } from './osv.ts';
 import { ecosystemBase } from './version/all.ts';
 
-const formatVersion = 1;
 /** One OSV record is a few KB; the largest real ones are under 2 MB. */
 const maxRecordFileSize = 32 * 1024 * 1024;
 /** A per-ecosystem all.zip inside another archive (npm's is a few hundred MB). */
 const maxNestedZipSize = 1024 * 1024 * 1024;
+/** Advisories per store write: one bulk statement each (store/batch.ts). */
+const advisoriesPerWrite = 1000;
+const zipLimits = { maxEntrySize: maxNestedZipSize, maxEntries: 5_000_000, maxRatio: 1000 };
 
 export interface EcosystemStatus {
   readonly ecosystem: string;
@@ -32,6 +33,7 @@ export interface EcosystemStatus {
 }
 
 export interface VulnDbStatus {
+  /** Where the database is: a PGlite directory, or a PostgreSQL server. */
   readonly dataDir: string;
   readonly ecosystems: readonly EcosystemStatus[];
   readonly records: number;
@@ -58,42 +60,81 @@ export interface ImportOptions {
   readonly now?: () => Date;
 }
 
+/** A base ecosystem ("Debian") and a package key in it (match.ts packageKey). */
+export interface AdvisoryKey {
+  readonly ecosystem: string;
+  readonly name: string;
+}
+
+/** What `vulndb update` remembers about one ecosystem's download. */
+export interface SourceState {
+  readonly url: string;
+  readonly etag?: string;
+  readonly lastModified?: string;
+  readonly updatedAt?: string;
+  readonly checkedAt: string;
+}
+
+export type UpdateSources = Readonly<Record<string, SourceState>>;
+
+/**
+ * Where advisories are kept, indexed by base ecosystem and package key. Implemented over
+ * PostgreSQL by store/osv-records.ts; the engine only speaks this interface.
+ */
+export interface OsvRecordStore {
+  /** Shown in status and messages: a directory, or a server. */
+  readonly location: string;
+  /**
+   * Stores advisories (ids unique within the call) unless a stored one with the same id was
+   * modified later; returns the ids written.
+   */
+  writeAdvisories(
+    advisories: readonly StoredAdvisory[],
+    importedAt: string,
+  ): Promise<readonly string[]>;
+  /** Removes advisories by id; returns how many were stored. */
+  removeAdvisories(ids: readonly string[]): Promise<number>;
+  /** Recounts these base ecosystems after an import, and every known one when `includeKnown`. */
+  recountEcosystems(
+    ecosystems: readonly string[],
+    importedAt: string,
+    includeKnown: boolean,
+  ): Promise<void>;
+  /** The advisories of each key that has any, keyed by `advisoryKeyString`. */
+  readAdvisories(
+    keys: readonly AdvisoryKey[],
+  ): Promise<ReadonlyMap<string, readonly StoredAdvisory[]>>;
+  /** What was imported; undefined when nothing ever was. */
+  readStatus(): Promise<Omit<VulnDbStatus, 'dataDir'> | undefined>;
+  readSources(): Promise<UpdateSources>;
+  writeSource(ecosystem: string, state: SourceState): Promise<void>;
+}
+
 export interface VulnDb extends AdvisorySource {
+  /** Loads the advisories of these packages; lookup answers only for loaded packages. */
+  prefetch(packages: readonly AdvisoryQuery[]): Promise<void>;
   status(): VulnDbStatus;
-  close(): void;
+  close(): Promise<void>;
 }
 
-interface Meta {
-  readonly formatVersion: number;
-  readonly ecosystems: Record<string, { records: number; importedAt: string }>;
-  readonly lastImport?: string;
+/** The key of a package as the store indexes it: base ecosystem and package key. */
+export function advisoryKeyOf(ecosystem: string, name: string): AdvisoryKey {
+  const base = ecosystemBase(ecosystem);
+  return { ecosystem: base, name: packageKey(base, name) };
 }
 
-type Index = Record<string, [number, number][]>;
-
-function osvDir(dataDir: string): string {
-  return join(dataDir, 'osv');
+export function advisoryKeyString(key: AdvisoryKey): string {
+  return `${key.ecosystem}\u0000${key.name}`;
 }
 
-/** File-name slug of a base ecosystem: "Red Hat" → "red-hat", "crates.io" → "crates-io". */
-export function ecosystemSlug(ecosystem: string): string {
-  return ecosystem
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
-}
-
-async function readMeta(dir: string): Promise<Meta> {
-  const path = join(dir, 'meta.json');
-  if (!existsSync(path)) return { formatVersion, ecosystems: {} };
-  const meta = JSON.parse(await readFile(path, 'utf8')) as Meta;
-  if (meta.formatVersion !== formatVersion) {
-    throw new PalisadeError(
-      'vulndb-format',
-      `${path}: store format ${meta.formatVersion} is not ${formatVersion}; delete ${dir} and import again`,
-    );
+/** Every key an advisory is found under (one per affected package, deduplicated). */
+export function advisoryKeys(advisory: StoredAdvisory): AdvisoryKey[] {
+  const byString = new Map<string, AdvisoryKey>();
+  for (const entry of advisory.affected) {
+    const key = advisoryKeyOf(entry.ecosystem, entry.name);
+    byString.set(advisoryKeyString(key), key);
   }
-  return meta;
+  return [...byString.values()];
 }
 
 interface RawRecord {
@@ -116,16 +157,11 @@ function recordsOfJson(text: string, source: string): RawRecord[] {
 }
 
 function* recordsOfZip(
-  data: Buffer,
+  archive: ZipArchive,
   source: string,
   depth: number,
   problems: ImportProblem[],
 ): Generator<RawRecord> {
-  const archive = openZip(data, {
-    maxEntrySize: maxNestedZipSize,
-    maxEntries: 5_000_000,
-    maxRatio: 1000,
-  });
   for (const entry of archive.entries) {
     if (entry.name.endsWith('/')) continue;
     const where = `${source}!${entry.name}`;
@@ -135,7 +171,7 @@ function* recordsOfZip(
           throw new ZipError(`${entry.size} bytes is too large for a record`);
         yield* recordsOfJson(archive.read(entry).toString('utf8'), where);
       } else if (entry.name.endsWith('.zip') && depth < 2) {
-        yield* recordsOfZip(archive.read(entry), where, depth + 1, problems);
+        yield* recordsOfZip(openZip(archive.read(entry), zipLimits), where, depth + 1, problems);
       }
     } catch (error) {
       problems.push({
@@ -164,7 +200,13 @@ async function* recordsOfSource(
   }
   try {
     if (source.endsWith('.zip')) {
-      yield* recordsOfZip(await readFile(source), source, 0, problems);
+      // Read from the file entry by entry: npm's export is hundreds of MB.
+      const archive = openZipFile(source, zipLimits);
+      try {
+        yield* recordsOfZip(archive, source, 0, problems);
+      } finally {
+        archive.close();
+      }
     } else {
       if (info.size > maxRecordFileSize)
         throw new Error(`${info.size} bytes is too large for a record`);
@@ -175,67 +217,31 @@ async function* recordsOfSource(
   }
 }
 
-async function readStoredLines(dir: string, slug: string): Promise<Map<string, string>> {
-  const path = join(dir, `${slug}.jsonl`);
-  const out = new Map<string, string>();
-  if (!existsSync(path)) return out;
-  for (const line of (await readFile(path, 'utf8')).split('\n')) {
-    if (line === '') continue;
-    out.set((JSON.parse(line) as StoredAdvisory).id, line);
-  }
-  return out;
-}
-
-async function writeAtomically(path: string, data: string | Buffer): Promise<void> {
-  await writeFile(`${path}.tmp`, data);
-  await rename(`${path}.tmp`, path);
-}
-
-async function writeEcosystem(
-  dir: string,
-  ecosystem: string,
-  lines: Map<string, string>,
-): Promise<void> {
-  const slug = ecosystemSlug(ecosystem);
-  const index: Index = {};
-  const chunks: Buffer[] = [];
-  let offset = 0;
-  const ids = [...lines.keys()].sort();
-  for (const id of ids) {
-    const line = Buffer.from(`${lines.get(id) ?? ''}\n`, 'utf8');
-    const advisory = JSON.parse(line.toString('utf8')) as StoredAdvisory;
-    const keys = new Set(
-      advisory.affected
-        .filter((a) => ecosystemBase(a.ecosystem) === ecosystem)
-        .map((a) => packageKey(ecosystem, a.name)),
-    );
-    for (const key of keys) (index[key] ??= []).push([offset, line.length - 1]);
-    chunks.push(line);
-    offset += line.length;
-  }
-  await writeAtomically(join(dir, `${slug}.jsonl`), Buffer.concat(chunks));
-  await writeAtomically(join(dir, `${slug}.index.json`), JSON.stringify(index));
-}
-
 /**
  * Imports OSV records from a directory (recursively: *.json records and *.zip archives) or
- * from one .json or .zip file into the store under dataDir. Invalid records are reported in
+ * from one .json or .zip file into the store, in bulk writes. Invalid records are reported in
  * `problems`, naming their file, and the rest is imported.
  */
 export async function importOsv(
   source: string,
-  dataDir: string,
+  store: OsvRecordStore,
   options: ImportOptions = {},
 ): Promise<ImportReport> {
-  const dir = osvDir(dataDir);
   const problems: ImportProblem[] = [];
-  const upserts = new Map<string, Map<string, StoredAdvisory>>();
+  const seenEcosystems = new Set<string>();
   const withdrawnIds = new Set<string>();
+  const importedIds = new Set<string>();
+  const now = (options.now ?? (() => new Date()))().toISOString();
+  let pending = new Map<string, StoredAdvisory>();
   let withdrawn = 0;
   let skipped = 0;
+  const flush = async () => {
+    if (pending.size === 0) return;
+    const batch = [...pending.values()];
+    pending = new Map();
+    for (const id of await store.writeAdvisories(batch, now)) importedIds.add(id);
+  };
   try {
-    await mkdir(dir, { recursive: true });
-    const meta = await readMeta(dir);
     for await (const raw of recordsOfSource(source, problems)) {
       let advisory: StoredAdvisory;
       try {
@@ -243,6 +249,7 @@ export async function importOsv(
         if (record.withdrawn !== undefined) {
           withdrawn++;
           withdrawnIds.add(record.id);
+          pending.delete(record.id);
           continue;
         }
         advisory = compactOsvRecord(record);
@@ -253,54 +260,25 @@ export async function importOsv(
         });
         continue;
       }
-      const ecosystems = new Set(advisory.affected.map((a) => ecosystemBase(a.ecosystem)));
-      if (ecosystems.size === 0) {
+      if (advisory.affected.length === 0) {
         skipped++;
         continue;
       }
-      for (const ecosystem of ecosystems) {
-        const byId = upserts.get(ecosystem) ?? new Map<string, StoredAdvisory>();
-        const existing = byId.get(advisory.id);
-        if (existing === undefined || existing.modified <= advisory.modified)
-          byId.set(advisory.id, advisory);
-        upserts.set(ecosystem, byId);
-      }
+      for (const entry of advisory.affected) seenEcosystems.add(ecosystemBase(entry.ecosystem));
+      const existing = pending.get(advisory.id);
+      if (existing === undefined || existing.modified <= advisory.modified)
+        pending.set(advisory.id, advisory);
+      if (pending.size >= advisoriesPerWrite) await flush();
     }
-    const now = (options.now ?? (() => new Date()))().toISOString();
-    const touched = new Set([
-      ...upserts.keys(),
-      ...(withdrawnIds.size > 0 ? Object.keys(meta.ecosystems) : []),
-    ]);
-    const ecosystems = { ...meta.ecosystems };
-    const importedIds = new Set<string>();
-    for (const ecosystem of [...touched].sort()) {
-      const lines = await readStoredLines(dir, ecosystemSlug(ecosystem));
-      let changed = false;
-      for (const id of withdrawnIds) changed = lines.delete(id) || changed;
-      for (const advisory of upserts.get(ecosystem)?.values() ?? []) {
-        const stored = lines.get(advisory.id);
-        if (
-          stored !== undefined &&
-          (JSON.parse(stored) as StoredAdvisory).modified > advisory.modified
-        )
-          continue;
-        lines.set(advisory.id, JSON.stringify(advisory));
-        importedIds.add(advisory.id);
-        changed = true;
-      }
-      if (!changed && upserts.get(ecosystem) === undefined) continue;
-      await writeEcosystem(dir, ecosystem, lines);
-      ecosystems[ecosystem] = { records: lines.size, importedAt: now };
-    }
-    await writeAtomically(
-      join(dir, 'meta.json'),
-      JSON.stringify({ formatVersion, ecosystems, lastImport: now } satisfies Meta, null, 2),
-    );
+    await flush();
+    const removed = withdrawnIds.size > 0 ? await store.removeAdvisories([...withdrawnIds]) : 0;
+    for (const id of withdrawnIds) importedIds.delete(id);
+    await store.recountEcosystems([...seenEcosystems], now, removed > 0);
     return {
       imported: importedIds.size,
       withdrawn,
       skipped,
-      ecosystems: [...upserts.keys()].sort(),
+      ecosystems: [...seenEcosystems].sort(),
       problems,
     };
   } catch (error) {
@@ -308,71 +286,60 @@ export async function importOsv(
   }
 }
 
-/** Opens the store under dataDir for matching; throws when nothing was imported there. */
-export async function openVulnDb(dataDir: string): Promise<VulnDb> {
-  const dir = osvDir(dataDir);
-  if (!existsSync(join(dir, 'meta.json'))) {
+export interface OpenVulnDbOptions {
+  /** Called by close(): releases what the caller opened for the store (a database). */
+  readonly onClose?: () => Promise<void>;
+}
+
+/**
+ * Opens the database for matching; throws `vulndb-missing` when nothing was imported. Lookups
+ * are answered from memory for the packages loaded with prefetch (one query per scan).
+ */
+export async function openVulnDb(
+  store: OsvRecordStore,
+  options: OpenVulnDbOptions = {},
+): Promise<VulnDb> {
+  const stored = await store.readStatus();
+  if (stored === undefined) {
     throw new PalisadeError(
       'vulndb-missing',
-      `no vulnerability database in ${dataDir}; run "palisade vulndb import" first`,
+      `no vulnerability database in ${store.location}; run "palisade vulndb update" or "palisade vulndb import" first`,
       { status: 404 },
     );
   }
-  const meta = await readMeta(dir);
-  const indexes = new Map<string, Index | undefined>();
-  const files = new Map<string, number>();
-  const cache = new Map<string, StoredAdvisory>();
-
-  const indexOf = (ecosystem: string): Index | undefined => {
-    if (!indexes.has(ecosystem)) {
-      const path = join(dir, `${ecosystemSlug(ecosystem)}.index.json`);
-      indexes.set(
-        ecosystem,
-        existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Index) : undefined,
-      );
-    }
-    return indexes.get(ecosystem);
-  };
-
-  const fileOf = (ecosystem: string): number => {
-    let fd = files.get(ecosystem);
-    if (fd === undefined) {
-      fd = openSync(join(dir, `${ecosystemSlug(ecosystem)}.jsonl`), 'r');
-      files.set(ecosystem, fd);
-    }
-    return fd;
-  };
-
+  const status: VulnDbStatus = { dataDir: store.location, ...stored };
+  const loaded = new Map<string, readonly StoredAdvisory[]>();
+  let closed = false;
   return {
+    async prefetch(packages) {
+      const wanted = new Map<string, AdvisoryKey>();
+      for (const query of packages) {
+        const key = advisoryKeyOf(query.ecosystem, query.name);
+        const text = advisoryKeyString(key);
+        if (!loaded.has(text)) wanted.set(text, key);
+      }
+      if (wanted.size === 0) return;
+      const found = await store.readAdvisories([...wanted.values()]);
+      for (const text of wanted.keys()) loaded.set(text, found.get(text) ?? []);
+    },
     lookup(ecosystem, name) {
-      const base = ecosystemBase(ecosystem);
-      const positions = indexOf(base)?.[packageKey(base, name)] ?? [];
-      return positions.map(([offset, length]) => {
-        const cacheKey = `${base}@${offset}`;
-        let advisory = cache.get(cacheKey);
-        if (advisory === undefined) {
-          const buffer = Buffer.alloc(length);
-          readSync(fileOf(base), buffer, 0, length, offset);
-          advisory = JSON.parse(buffer.toString('utf8')) as StoredAdvisory;
-          cache.set(cacheKey, advisory);
-        }
-        return advisory;
-      });
+      const text = advisoryKeyString(advisoryKeyOf(ecosystem, name));
+      const advisories = loaded.get(text);
+      // A silent miss would hide vulnerabilities: asking for an unloaded package is a bug.
+      if (advisories === undefined)
+        throw new PalisadeError(
+          'vulndb-not-loaded',
+          `${ecosystem} package ${name} was not prefetched from the vulnerability database`,
+          { status: 500 },
+        );
+      return advisories;
     },
-    status() {
-      const ecosystems = Object.entries(meta.ecosystems)
-        .map(([ecosystem, s]) => ({ ecosystem, records: s.records, importedAt: s.importedAt }))
-        .sort((a, b) => (a.ecosystem < b.ecosystem ? -1 : 1));
-      const base = {
-        dataDir,
-        ecosystems,
-        records: ecosystems.reduce((sum, e) => sum + e.records, 0),
-      };
-      return meta.lastImport === undefined ? base : { ...base, lastImport: meta.lastImport };
-    },
-    close() {
-      for (const fd of files.values()) closeSync(fd);
-      files.clear();
+    status: () => status,
+    async close() {
+      if (closed) return;
+      closed = true;
+      loaded.clear();
+      await options.onClose?.();
     },
   };
 }
@@ -381,15 +348,12 @@ export async function openVulnDb(dataDir: string): Promise<VulnDb> {
 export function memoryAdvisorySource(advisories: readonly StoredAdvisory[]): AdvisorySource {
   const byKey = new Map<string, StoredAdvisory[]>();
   for (const advisory of advisories) {
-    const keys = new Set(
-      advisory.affected.map(
-        (a) => `${ecosystemBase(a.ecosystem)}\u0000${packageKey(a.ecosystem, a.name)}`,
-      ),
-    );
-    for (const key of keys) byKey.set(key, [...(byKey.get(key) ?? []), advisory]);
+    for (const key of advisoryKeys(advisory)) {
+      const text = advisoryKeyString(key);
+      byKey.set(text, [...(byKey.get(text) ?? []), advisory]);
+    }
   }
   return {
-    lookup: (ecosystem, name) =>
-      byKey.get(`${ecosystemBase(ecosystem)}\u0000${packageKey(ecosystem, name)}`) ?? [],
+    lookup: (ecosystem, name) => byKey.get(advisoryKeyString(advisoryKeyOf(ecosystem, name))) ?? [],
   };
 }

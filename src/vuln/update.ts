@@ -1,21 +1,20 @@
 // Downloads OSV's per-ecosystem exports (<source>/<ecosystem>/all.zip, the layout of the
 // public osv-vulnerabilities bucket) and imports them with importOsv. Incremental where the
-// server allows: the ETag and Last-Modified of the last imported download are kept in
-// <dataDir>/osv/sources.json and sent back (If-None-Match / If-Modified-Since, RFC 9110
-// §13.1); a 304 skips the ecosystem. Each download streams to a temporary file with a size cap
-// and a timeout, is checked to be a zip, and only then replaces anything.
+// server allows: the ETag and Last-Modified of the last imported download are kept in the
+// database (OsvRecordStore.writeSource) and sent back (If-None-Match / If-Modified-Since, RFC
+// 9110 §13.1); a 304 skips the ecosystem. Each download streams to a temporary file with a size
+// cap and a timeout, is checked to be a zip, and only then replaces anything.
 
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { PalisadeError } from '../model/index.ts';
-import { openZip } from '../image/index.ts';
+import { openZipFile } from '../image/index.ts';
 import { importOsv } from './store.ts';
-import type { ImportReport } from './store.ts';
+import type { ImportReport, OsvRecordStore, SourceState, UpdateSources } from './store.ts';
 
 /** The public OSV export bucket. */
 export const defaultOsvSource = 'https://osv-vulnerabilities.storage.googleapis.com';
@@ -38,6 +37,8 @@ export const defaultUpdateEcosystems: readonly string[] = [
 ];
 
 export interface UpdateOptions {
+  /** A directory for the downloads in progress (removed when done). */
+  readonly workDir: string;
   /** Base URL; default the public OSV bucket. */
   readonly source?: string;
   readonly ecosystems: readonly string[];
@@ -64,38 +65,9 @@ export type EcosystemUpdate =
   | { readonly ecosystem: string; readonly status: 'not-modified' }
   | { readonly ecosystem: string; readonly status: 'failed'; readonly error: string };
 
-interface SourceState {
-  readonly url: string;
-  readonly etag?: string;
-  readonly lastModified?: string;
-  readonly updatedAt?: string;
-  readonly checkedAt: string;
-}
-
-export type UpdateSources = Readonly<Record<string, SourceState>>;
-
-function sourcesPath(dataDir: string): string {
-  return join(dataDir, 'osv', 'sources.json');
-}
-
 /** What `vulndb update` remembers per ecosystem (for `vulndb status`). */
-export async function readUpdateSources(dataDir: string): Promise<UpdateSources> {
-  try {
-    return JSON.parse(await readFile(sourcesPath(dataDir), 'utf8')) as UpdateSources;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new PalisadeError(
-      'vulndb-format',
-      `${sourcesPath(dataDir)}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-}
-
-async function writeUpdateSources(dataDir: string, sources: UpdateSources): Promise<void> {
-  const path = sourcesPath(dataDir);
-  await mkdir(join(dataDir, 'osv'), { recursive: true });
-  await writeFile(`${path}.tmp`, JSON.stringify(sources, null, 2));
-  await rename(`${path}.tmp`, path);
+export function readUpdateSources(store: OsvRecordStore): Promise<UpdateSources> {
+  return store.readSources();
 }
 
 export function ecosystemUrl(source: string, ecosystem: string): string {
@@ -198,12 +170,20 @@ async function download(
 
 /** Throws unless the file is a readable zip (local header or empty-archive signature). */
 async function verifyZip(file: string): Promise<void> {
-  const data = await readFile(file);
-  const magic = data.subarray(0, 4).toString('latin1');
-  if (magic !== 'PK\u0003\u0004' && magic !== 'PK\u0005\u0006')
+  const handle = await open(file, 'r');
+  const magic = Buffer.alloc(4);
+  try {
+    await handle.read(magic, 0, 4, 0);
+  } finally {
+    await handle.close();
+  }
+  if (
+    magic.toString('latin1') !== 'PK\u0003\u0004' &&
+    magic.toString('latin1') !== 'PK\u0005\u0006'
+  )
     throw new Error('the download is not a zip archive');
   try {
-    openZip(data, { maxEntrySize: 1024 ** 3, maxEntries: 5_000_000, maxRatio: 1000 });
+    openZipFile(file, { maxEntrySize: 1024 ** 3, maxEntries: 5_000_000, maxRatio: 1000 }).close();
   } catch (error) {
     throw new Error(
       `the download is a corrupt zip archive: ${error instanceof Error ? error.message : String(error)}`,
@@ -225,15 +205,15 @@ function describe(error: unknown): string {
 
 /** Downloads and imports each ecosystem; one failing does not stop the others. */
 export async function updateVulnDb(
-  dataDir: string,
+  store: OsvRecordStore,
   options: UpdateOptions,
 ): Promise<EcosystemUpdate[]> {
   const source = options.source ?? defaultOsvSource;
   const now = options.now ?? (() => new Date());
-  const tmpDir = join(dataDir, 'tmp');
+  const tmpDir = join(options.workDir, `osv-download-${randomBytes(4).toString('hex')}`);
   await mkdir(tmpDir, { recursive: true });
   const results: EcosystemUpdate[] = [];
-  let sources: Record<string, SourceState> = { ...(await readUpdateSources(dataDir)) };
+  const sources = await store.readSources();
   for (const ecosystem of options.ecosystems) {
     const url = ecosystemUrl(source, ecosystem);
     const previous = sources[ecosystem]?.url === url ? sources[ecosystem] : undefined;
@@ -243,25 +223,22 @@ export async function updateVulnDb(
       const result = await download(url, previous, file, options);
       const checkedAt = now().toISOString();
       if (result.kind === 'not-modified') {
-        sources = { ...sources, [ecosystem]: { ...(previous ?? { url }), checkedAt } };
+        await store.writeSource(ecosystem, { ...(previous ?? { url }), checkedAt });
         results.push({ ecosystem, status: 'not-modified' });
       } else {
         await verifyZip(file);
         options.onProgress?.({ ecosystem, phase: 'import' });
-        const report = await importOsv(file, dataDir, { now });
-        sources = {
-          ...sources,
-          [ecosystem]: {
-            url,
-            ...(result.etag === undefined ? {} : { etag: result.etag }),
-            ...(result.lastModified === undefined ? {} : { lastModified: result.lastModified }),
-            updatedAt: checkedAt,
-            checkedAt,
-          },
+        const report = await importOsv(file, store, { now });
+        const state: SourceState = {
+          url,
+          ...(result.etag === undefined ? {} : { etag: result.etag }),
+          ...(result.lastModified === undefined ? {} : { lastModified: result.lastModified }),
+          updatedAt: checkedAt,
+          checkedAt,
         };
+        await store.writeSource(ecosystem, state);
         results.push({ ecosystem, status: 'updated', bytes: result.bytes, report });
       }
-      await writeUpdateSources(dataDir, sources);
     } catch (error) {
       results.push({ ecosystem, status: 'failed', error: `${url}: ${describe(error)}` });
     } finally {

@@ -7,14 +7,16 @@ import { PalisadeError } from '../../model/index.ts';
 import { parseManifestText } from '../../k8s/index.ts';
 import { checkObjects, compilePolicy, defaultRegistry, levels, readPolicy } from '../index.ts';
 import type { FieldDefinition } from '../index.ts';
+import { readScanFixture } from '../../../test/kit/image-scan-fixtures.ts';
 
 // One case per (criteria field, subject kind): cases/<id>.json is a one-group policy using the
-// field, cases/<id>.fire.yaml must violate it and cases/<id>.pass.yaml must not.
+// field, cases/<id>.fire.yaml must violate it and cases/<id>.pass.yaml must not. Image fields'
+// cases have the scans of their images beside them: cases/<id>.fire.scans.json, .pass.scans.json.
 
 const casesDirectory = fileURLToPath(new URL('./cases/', import.meta.url));
 
 const cases: Policy[] = readdirSync(casesDirectory)
-  .filter((f) => f.endsWith('.json'))
+  .filter((f) => f.endsWith('.json') && !f.endsWith('.scans.json'))
   .sort()
   .map((file) => {
     const policy = readPolicy(
@@ -37,7 +39,12 @@ function run(policy: Policy, kind: 'fire' | 'pass') {
     parsed.problems.filter((p) => p.level === 'error'),
     [],
   );
-  return checkObjects(parsed.objects, [compilePolicy(policy)]);
+  const imageScans = readScanFixture(`${casesDirectory}${policy.id}.${kind}.scans.json`);
+  return checkObjects(
+    parsed.objects,
+    [compilePolicy(policy)],
+    imageScans === undefined ? {} : { imageScans, now: Date.parse('2025-06-01T00:00:00Z') },
+  );
 }
 
 function onePolicy(fieldName: string, value: string, stages: Policy['lifecycleStages']): Policy {
@@ -71,7 +78,9 @@ spec:
 `;
 
 const fields = defaultRegistry.all();
-const decidable = fields.filter((f) => !f.needsImage && !f.runtimeOnly);
+const decidable = fields.filter(
+  (f) => !f.runtimeOnly && (!f.needsImage || f.imageData !== 'unavailable'),
+);
 
 describe('criteria field cases', () => {
   it('cover every deploy-time field on every subject kind it applies to', () => {
@@ -89,6 +98,18 @@ describe('criteria field cases', () => {
         .filter((pair) => !covered.has(pair)),
     );
     assert.deepEqual(missing, [], 'fields without a case in src/policy/fields/cases/');
+  });
+
+  it('give every image field case the scans of its images', () => {
+    for (const policy of cases) {
+      const field = policy.policySections[0]?.policyGroups[0]?.fieldName ?? '';
+      if (!defaultRegistry.definitions(field).some((f) => f.needsImage)) continue;
+      for (const kind of ['fire', 'pass'])
+        assert.ok(
+          existsSync(`${casesDirectory}${policy.id}.${kind}.scans.json`),
+          `${policy.id}.${kind}.scans.json is missing`,
+        );
+    }
   });
 
   it('use exactly one criteria group each', () => {
@@ -118,6 +139,7 @@ describe('criteria field cases', () => {
           result.violations.map((v) => v.message),
           [],
         );
+        assert.deepEqual(result.undecided, [], 'undecided although the scans decide it');
       });
     });
   }

@@ -1,0 +1,218 @@
+// The OSV vulnerability database in PostgreSQL (migration 0005): vuln/'s OsvRecordStore over
+// the tables osv_records, osv_packages, osv_ecosystems and osv_sources. Central uses it on its
+// own database; the CLI on an embedded PGlite database in its cache directory. Writes are bulk
+// (one json_to_recordset statement per batch, as batch.ts describes; json rather than jsonb so
+// advisories keep their text); reads fetch every package of a scan in one query. Matching
+// itself is vuln/'s.
+
+import { advisoryKeyString, advisoryKeys } from '../vuln/index.ts';
+import type {
+  AdvisoryKey,
+  OsvRecordStore,
+  SourceState,
+  StoredAdvisory,
+  UpdateSources,
+} from '../vuln/index.ts';
+import type { Database } from './database.ts';
+import { isoTime } from './page.ts';
+
+interface PackageRow {
+  readonly ecosystem: string;
+  readonly name: string;
+  readonly record_id: string;
+}
+
+interface SourceRow {
+  ecosystem: string;
+  url: string;
+  etag: string | null;
+  last_modified: string | null;
+  updated_at: Date | string | null;
+  checked_at: Date | string;
+}
+
+/** Stores advisories unless the stored copy was modified later; returns the ids written. */
+export async function upsertOsvRecords(
+  db: Database,
+  advisories: readonly StoredAdvisory[],
+  importedAt: string,
+): Promise<string[]> {
+  if (advisories.length === 0) return [];
+  return db.transaction(async (tx) => {
+    const written = await tx.query<{ id: string }>(
+      `INSERT INTO osv_records (id, modified, imported_at, advisory)
+       SELECT r.id, r.modified, $2::timestamptz, r.advisory
+       FROM json_to_recordset($1::json) AS r(id text, modified timestamptz, advisory json)
+       ON CONFLICT (id) DO UPDATE
+         SET modified = excluded.modified, imported_at = excluded.imported_at,
+             advisory = excluded.advisory
+         WHERE osv_records.modified <= excluded.modified
+       RETURNING id`,
+      [
+        JSON.stringify(advisories.map((a) => ({ id: a.id, modified: a.modified, advisory: a }))),
+        importedAt,
+      ],
+    );
+    const ids = new Set(written.map((row) => row.id));
+    if (ids.size === 0) return [];
+    const packages: PackageRow[] = advisories
+      .filter((a) => ids.has(a.id))
+      .flatMap((a) =>
+        advisoryKeys(a).map((key) => ({
+          ecosystem: key.ecosystem,
+          name: key.name,
+          record_id: a.id,
+        })),
+      );
+    await tx.query('DELETE FROM osv_packages WHERE record_id = ANY($1::text[])', [[...ids]]);
+    await tx.query(
+      `INSERT INTO osv_packages (ecosystem, name, record_id)
+       SELECT p.ecosystem, p.name, p.record_id
+       FROM jsonb_to_recordset($1::jsonb) AS p(ecosystem text, name text, record_id text)
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(packages)],
+    );
+    return [...ids];
+  });
+}
+
+/** Deletes records by id (their package rows go with them); returns how many there were. */
+export async function deleteOsvRecords(db: Database, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const rows = await db.query<{ id: string }>(
+    'DELETE FROM osv_records WHERE id = ANY($1::text[]) RETURNING id',
+    [[...ids]],
+  );
+  return rows.length;
+}
+
+/** Recounts records per base ecosystem: these, and every known one too when asked. */
+export async function recountOsvEcosystems(
+  db: Database,
+  ecosystems: readonly string[],
+  importedAt: string,
+  includeKnown: boolean,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO osv_ecosystems (ecosystem, records, imported_at)
+     SELECT e.ecosystem,
+       (SELECT count(DISTINCT p.record_id) FROM osv_packages p WHERE p.ecosystem = e.ecosystem),
+       $2::timestamptz
+     FROM (SELECT unnest($1::text[]) AS ecosystem
+           UNION SELECT ecosystem FROM osv_ecosystems WHERE $3::boolean) AS e
+     ON CONFLICT (ecosystem) DO UPDATE
+       SET records = excluded.records, imported_at = excluded.imported_at`,
+    [[...ecosystems], importedAt, includeKnown],
+  );
+}
+
+/**
+ * The advisories of each key that has any, keyed by advisoryKeyString, in id order. Sorted here
+ * rather than in SQL: a sort of tens of thousands of rows in PGlite (WASM) costs more.
+ */
+export async function findOsvAdvisories(
+  db: Database,
+  keys: readonly AdvisoryKey[],
+): Promise<Map<string, StoredAdvisory[]>> {
+  const out = new Map<string, StoredAdvisory[]>();
+  if (keys.length === 0) return out;
+  // advisory::text and JSON.parse here: one parse per record even when several keys share it.
+  const rows = await db.query<{ ecosystem: string; name: string; id: string; advisory: string }>(
+    `SELECT k.ecosystem, k.name, r.id, r.advisory::text AS advisory
+     FROM unnest($1::text[], $2::text[]) AS k(ecosystem, name)
+     JOIN osv_packages p ON p.ecosystem = k.ecosystem AND p.name = k.name
+     JOIN osv_records r ON r.id = p.record_id`,
+    [keys.map((k) => k.ecosystem), keys.map((k) => k.name)],
+  );
+  const parsed = new Map<string, StoredAdvisory>();
+  for (const row of rows) {
+    let advisory = parsed.get(row.id);
+    if (advisory === undefined) {
+      advisory = JSON.parse(row.advisory) as StoredAdvisory;
+      parsed.set(row.id, advisory);
+    }
+    const key = advisoryKeyString(row);
+    const list = out.get(key);
+    if (list === undefined) out.set(key, [advisory]);
+    else list.push(advisory);
+  }
+  for (const list of out.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return out;
+}
+
+/** Per base ecosystem, what was imported; undefined when nothing ever was. */
+export async function readOsvStatus(db: Database) {
+  const rows = await db.query<{ ecosystem: string; records: number; imported_at: Date | string }>(
+    'SELECT ecosystem, records, imported_at FROM osv_ecosystems ORDER BY ecosystem COLLATE "C"',
+  );
+  if (rows.length === 0) return undefined;
+  const ecosystems = rows.map((row) => ({
+    ecosystem: row.ecosystem,
+    records: Number(row.records),
+    importedAt: isoTime(row.imported_at),
+  }));
+  const lastImport = ecosystems.reduce(
+    (last, e) => (e.importedAt > last ? e.importedAt : last),
+    '',
+  );
+  return {
+    ecosystems,
+    records: ecosystems.reduce((sum, e) => sum + e.records, 0),
+    lastImport,
+  };
+}
+
+export async function readOsvSources(db: Database): Promise<UpdateSources> {
+  const rows = await db.query<SourceRow>(
+    'SELECT * FROM osv_sources ORDER BY ecosystem COLLATE "C"',
+  );
+  return Object.fromEntries(
+    rows.map((row) => [
+      row.ecosystem,
+      {
+        url: row.url,
+        ...(row.etag === null ? {} : { etag: row.etag }),
+        ...(row.last_modified === null ? {} : { lastModified: row.last_modified }),
+        ...(row.updated_at === null ? {} : { updatedAt: isoTime(row.updated_at) }),
+        checkedAt: isoTime(row.checked_at),
+      } satisfies SourceState,
+    ]),
+  );
+}
+
+export async function writeOsvSource(
+  db: Database,
+  ecosystem: string,
+  state: SourceState,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO osv_sources (ecosystem, url, etag, last_modified, updated_at, checked_at)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (ecosystem) DO UPDATE SET url = excluded.url, etag = excluded.etag,
+       last_modified = excluded.last_modified, updated_at = excluded.updated_at,
+       checked_at = excluded.checked_at`,
+    [
+      ecosystem,
+      state.url,
+      state.etag ?? null,
+      state.lastModified ?? null,
+      state.updatedAt ?? null,
+      state.checkedAt,
+    ],
+  );
+}
+
+/** vuln/'s OsvRecordStore over this database; `location` names it in status and messages. */
+export function osvRecordStore(db: Database, location: string): OsvRecordStore {
+  return {
+    location,
+    writeAdvisories: (advisories, importedAt) => upsertOsvRecords(db, advisories, importedAt),
+    removeAdvisories: (ids) => deleteOsvRecords(db, ids),
+    recountEcosystems: (ecosystems, importedAt, includeKnown) =>
+      recountOsvEcosystems(db, ecosystems, importedAt, includeKnown),
+    readAdvisories: (keys) => findOsvAdvisories(db, keys),
+    readStatus: () => readOsvStatus(db),
+    readSources: () => readOsvSources(db),
+    writeSource: (ecosystem, state) => writeOsvSource(db, ecosystem, state),
+  };
+}
