@@ -75,7 +75,7 @@ async function benchOn(
   seconds: number,
 ): Promise<string> {
   const objects = parseAllDocuments(benchManifest(workloads)).map((d) => d.toJS() as unknown);
-  const app = await createCentral({ db });
+  const app = await createCentral({ db, imageScanning: false }); // no registry here: measure ingest and lists;
   const cluster = await createCluster(db, { name: 'bench' });
   const token = (await createApiToken(db, { name: 'bench', role: 'Admin' })).plainToken;
   const address = await app.listen({ port: 0, host: '127.0.0.1' });

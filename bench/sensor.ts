@@ -78,7 +78,11 @@ async function peakRss(pid: number): Promise<number> {
 export async function runSensorBench(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'palisade-bench-sensor-'));
   const db = await openDatabase();
-  const app = await createCentral({ db, adminToken: 'pal_bench-sensor-admin-token' });
+  const app = await createCentral({
+    db,
+    adminToken: 'pal_bench-sensor-admin-token',
+    imageScanning: false,
+  });
   const sim = await startSimProcess({ eventWindow: 50_000 });
   let sensor: ReturnType<typeof startChild> | undefined;
   try {
