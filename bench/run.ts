@@ -9,6 +9,7 @@ const benches: Record<string, () => string | Promise<string>> = {
   central: () => runCentralBench(),
   image: async () => (await import('./image.ts')).runImageBench(),
   sensor: () => runSensorBench(),
+  web: async () => (await import('./web.ts')).runWebBench(),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

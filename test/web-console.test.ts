@@ -137,7 +137,7 @@ describe('the web console', { skip: browserMissing }, () => {
       .first()
       .waitFor();
     await page.locator('svg').first().waitFor();
-    await screenshot(page, 'dashboard');
+    await screenshot(page, 'dashboard', { docs: true });
     await assertNoStackTrace(page);
     // A severity link opens the filtered list behind it.
     const high = await api<PageOf<unknown>>(
@@ -181,7 +181,7 @@ describe('the web console', { skip: browserMissing }, () => {
       namespaces.length > 0 && namespaces.every((n) => n === 'payments'),
       namespaces.join(','),
     );
-    await screenshot(page, 'violations-filtered');
+    await screenshot(page, 'violations-filtered', { docs: true });
     // The linked URL reproduces the view in a fresh tab (which signs in first: the token is per tab).
     const linked = new URL(page.url());
     const second = await context!.newPage();
@@ -210,7 +210,7 @@ describe('the web console', { skip: browserMissing }, () => {
       .getByRole('listitem')
       .first()
       .waitFor();
-    await screenshot(page, 'violation-drawer');
+    await screenshot(page, 'violation-drawer', { docs: true });
     const id = /\/violations\/([0-9a-f-]{36})/.exec(page.url())?.[1];
     assert.ok(id);
     await drawer.getByRole('button', { name: 'Resolve', exact: true }).click();
@@ -257,7 +257,7 @@ describe('the web console', { skip: browserMissing }, () => {
       .filter({ hasText: detail.workload.context.rbacLevel })
       .waitFor();
     await page.getByText(`Active violations (${detail.alerts.length})`).waitFor();
-    await screenshot(page, 'risk-detail');
+    await screenshot(page, 'risk-detail', { docs: true });
     await assertNoStackTrace(page);
   });
 
@@ -291,7 +291,7 @@ describe('the web console', { skip: browserMissing }, () => {
       .getByText(`Dry run: ${expected.total} deployment`)
       .waitFor();
     assert.equal(await page.getByTestId('dry-run-hit').count(), expected.total);
-    await screenshot(page, 'policy-builder');
+    await screenshot(page, 'policy-builder', { docs: true });
     await page.getByRole('button', { name: 'Create policy' }).click();
     await page.getByLabel('Policy detail').getByText('Image Tag is latest').waitFor();
     await server.app.jobs.idle();
@@ -370,7 +370,7 @@ describe('the web console', { skip: browserMissing }, () => {
     await signInAs(page, server, server.adminToken, '/clusters');
     const row = page.getByTestId('cluster-row').filter({ hasText: 'demo' });
     await row.getByText('Healthy').waitFor();
-    await screenshot(page, 'clusters');
+    await screenshot(page, 'clusters', { docs: true });
     await page.getByRole('button', { name: 'Add cluster' }).click();
     await page.getByLabel('Cluster name').fill('staging-east');
     await page.getByRole('dialog').getByRole('button', { name: 'Add cluster' }).click();
@@ -431,6 +431,10 @@ describe('the web console', { skip: browserMissing }, () => {
     );
     await page.getByLabel('Dark theme').check({ force: true });
     assert.match((await page.locator('html').getAttribute('class')) ?? '', /pf-v6-theme-dark/);
-    await screenshot(page, 'policies-dark');
+    await screenshot(page, 'policies-dark', { docs: true });
+    await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+    await table(page, 'Riskiest deployments').getByRole('row').nth(10).waitFor();
+    await page.locator('svg').first().waitFor();
+    await screenshot(page, 'dashboard-dark', { docs: true });
   });
 });

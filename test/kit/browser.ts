@@ -89,9 +89,37 @@ export async function signInAs(page: Page, server: ConsoleServer, token: string,
   await page.getByTestId('identity').waitFor();
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** docs/console.md's pictures: written only with UPDATE_SCREENSHOTS=1 (like UPDATE_GOLDEN). */
+export const docsScreenshotDirectory = fileURLToPath(
+  new URL('../../docs/screenshots', import.meta.url),
+);
+const docsViewport = { width: 1280, height: 800 };
+
+/**
+ * Saves the whole page under dist/screenshots; with `docs` and UPDATE_SCREENSHOTS=1 also the
+ * 1280x800 viewport under docs/screenshots, the size the docs show (and small enough to commit).
+ */
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { readonly docs?: boolean } = {},
+): Promise<void> {
   await mkdir(screenshotDirectory, { recursive: true });
   await page.screenshot({ path: join(screenshotDirectory, `${name}.png`), fullPage: true });
+  if (options.docs !== true || process.env['UPDATE_SCREENSHOTS'] !== '1') return;
+  const original = page.viewportSize();
+  await page.setViewportSize(docsViewport);
+  // Two frames: charts and tables re-measure themselves after a resize (ResizeObserver).
+  await page.evaluate(
+    'new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))',
+  );
+  await mkdir(docsScreenshotDirectory, { recursive: true });
+  await page.screenshot({
+    path: join(docsScreenshotDirectory, `${name}.png`),
+    animations: 'disabled',
+    caret: 'hide',
+  });
+  if (original !== null) await page.setViewportSize(original);
 }
 
 /** Text a stack trace leaves on a page ("at fn (file.js:1:2)", "Error: … at"). */

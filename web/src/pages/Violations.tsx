@@ -1,6 +1,6 @@
-// Violations: the alert list with the compound filter, server-side paging, sorting of the shown
-// page, bulk resolve, CSV export, and a detail drawer (policy, every violation message, the
-// workload, enforcement, actions). Filters, page and the open alert live in the URL.
+// Violations: the alert list with the compound filter, server-side paging and sorting (Central's
+// `sort=`: with tens of thousands of alerts the shown page alone cannot be sorted), bulk resolve, CSV export, and a detail drawer (policy, every violation message, the
+// workload, enforcement, actions). Filters, sort, page and the open alert live in the URL.
 
 import { useState } from 'react';
 import { Link, useNavigate, useParams, useLocation } from 'react-router';
@@ -36,9 +36,8 @@ import type { Alert as AlertDetail, AlertSummary, Page, PolicyRecord } from '../
 import { useIdentity } from '../App.tsx';
 import { FilterBar, type FilterAttribute } from '../components/FilterBar.tsx';
 import { Empty, ErrorState, Loading } from '../components/States.tsx';
-import { SeverityLabel, severityRank } from '../components/severity.tsx';
+import { SeverityLabel } from '../components/severity.tsx';
 import { downloadText, toCsv } from '../components/csv.ts';
-import { useSort } from '../components/table-sort.ts';
 import { useUrlState } from '../components/url-state.ts';
 
 const when = (iso: string | null) => (iso === null ? '' : new Date(iso).toLocaleString());
@@ -260,55 +259,56 @@ export default function Violations() {
   const perPage = Number(url.get('perPage')) || 50;
   const page = Number(url.get('page')) || 1;
 
+  const sort = url.get('sort') || '-lastSeen';
+
   const alerts = useQuery({
-    queryKey: ['alerts', url.query, page, perPage],
+    queryKey: ['alerts', url.query, sort, page, perPage],
     queryFn: () =>
       apiRequest<Page<AlertSummary>>(
-        `/api/v1/alerts${queryString({ query: url.query, limit: perPage, offset: (page - 1) * perPage })}`,
+        `/api/v1/alerts${queryString({ query: url.query, sort, limit: perPage, offset: (page - 1) * perPage })}`,
       ),
     placeholderData: (previous) => previous,
   });
-  const { sortBy, sort } = useSort<AlertSummary>([
-    (a) => severityRank[a.severity],
-    (a) => a.policyName,
-    (a) => a.workloadName,
-    (a) => names.get(a.clusterId) ?? a.clusterId,
-    (a) => a.namespace,
-    (a) => a.lifecycleStage,
-    (a) => a.state,
-    (a) => a.lastSeen,
-  ]);
+  // Columns Central sorts by (src/store/alerts.ts alertOrders); the others are not sortable.
+  const sortBy = (
+    key: 'severity' | 'policy' | 'deployment' | 'namespace' | 'lastSeen',
+    columnIndex: number,
+  ) => ({
+    sortBy: {
+      index: sort.replace(/^-/, '') === key ? columnIndex : -1,
+      direction: sort.startsWith('-') ? ('desc' as const) : ('asc' as const),
+    },
+    onSort: (_event: unknown, _index: number, direction: 'asc' | 'desc') =>
+      url.set({ sort: direction === 'desc' ? `-${key}` : key, page: null }),
+    columnIndex,
+  });
 
   const bulkResolve = useMutation({
+    // One request for the lot; alerts resolved meanwhile by someone else are not counted.
     mutationFn: async (ids: readonly string[]) => {
-      let failed = 0;
-      for (const alertId of ids) {
-        try {
-          await apiRequest(`/api/v1/alerts/${encodeURIComponent(alertId)}/resolve`, {
-            method: 'POST',
-          });
-        } catch {
-          failed += 1;
-        }
-      }
-      return { resolved: ids.length - failed, failed };
+      const result = await apiRequest<{ resolved: number }>('/api/v1/alerts/resolve', {
+        method: 'POST',
+        body: { ids },
+      });
+      return { resolved: result.resolved, skipped: ids.length - result.resolved };
     },
-    onSuccess: async ({ resolved, failed }) => {
+    onSuccess: async ({ resolved, skipped }) => {
       setSelected(new Set());
-      setBulkNotice(
-        failed === 0
-          ? { kind: 'success', text: `Resolved ${resolved} violation${resolved === 1 ? '' : 's'}.` }
-          : { kind: 'danger', text: `Resolved ${resolved}; ${failed} could not be resolved.` },
-      );
+      const text = `Resolved ${resolved} violation${resolved === 1 ? '' : 's'}.`;
+      setBulkNotice({
+        kind: 'success',
+        text: skipped === 0 ? text : `${text} ${skipped} were no longer active.`,
+      });
       await invalidate();
     },
+    onError: (error) => setBulkNotice({ kind: 'danger', text: errorMessage(error) }),
   });
 
   const exportCsv = async () => {
     const rows: AlertSummary[] = [];
     for (let offset = 0; offset < 10_000; offset += 1000) {
       const chunk = await apiRequest<Page<AlertSummary>>(
-        `/api/v1/alerts${queryString({ query: url.query, limit: 1000, offset })}`,
+        `/api/v1/alerts${queryString({ query: url.query, sort, limit: 1000, offset })}`,
       );
       rows.push(...chunk.items);
       if (chunk.items.length < 1000) break;
@@ -361,7 +361,7 @@ export default function Violations() {
     { field: 'Lifecycle Stage', options: ['DEPLOY', 'BUILD', 'RUNTIME'] },
   ];
 
-  const items = alerts.data ? sort(alerts.data.items) : [];
+  const items = alerts.data?.items ?? [];
   const selectable = items.filter((a) => a.state === 'ACTIVE');
   const allSelected = selectable.length > 0 && selectable.every((a) => selected.has(a.id));
   const open = (alertId: string | null) =>
@@ -407,14 +407,14 @@ export default function Violations() {
                 }}
               />
             ) : null}
-            <Th sort={sortBy(0)}>Severity</Th>
-            <Th sort={sortBy(1)}>Policy</Th>
-            <Th sort={sortBy(2)}>Entity</Th>
-            <Th sort={sortBy(3)}>Cluster</Th>
-            <Th sort={sortBy(4)}>Namespace</Th>
-            <Th sort={sortBy(5)}>Stage</Th>
-            <Th sort={sortBy(6)}>State</Th>
-            <Th sort={sortBy(7)}>Last seen</Th>
+            <Th sort={sortBy('severity', 0)}>Severity</Th>
+            <Th sort={sortBy('policy', 1)}>Policy</Th>
+            <Th sort={sortBy('deployment', 2)}>Entity</Th>
+            <Th>Cluster</Th>
+            <Th sort={sortBy('namespace', 4)}>Namespace</Th>
+            <Th>Stage</Th>
+            <Th>State</Th>
+            <Th sort={sortBy('lastSeen', 7)}>Last seen</Th>
           </Tr>
         </Thead>
         <Tbody>
