@@ -174,12 +174,14 @@ export async function detectCluster(
     scores.push({ workloadId: record.id, score: risk.score, factors: [...risk.factors] });
   }
   const outcome = await db.transaction(async (tx) => {
-    const raised = await raiseActiveAlerts(tx, clusterId, 'DEPLOY', alerts);
+    // Resolve before raising: the resolve step then scans only alerts that existed before this
+    // pass (none on a first snapshot), and it never touches the pairs about to be raised.
     const resolved = await resolveStaleAlerts(tx, clusterId, {
       workloads: refs,
       policyIds: evaluatedIds,
       keep,
     });
+    const raised = await raiseActiveAlerts(tx, clusterId, 'DEPLOY', alerts);
     await saveWorkloadContexts(tx, contexts);
     await saveRiskScores(tx, scores);
     return { workloads: targets.length, violations: violations.length, raised, resolved };

@@ -232,19 +232,21 @@ export async function raiseActiveAlerts(
     (i) =>
       `${i.policy.id}\u0000${i.workload.namespace}\u0000${i.workload.kind}\u0000${i.workload.name}`,
   );
-  await forEachBatch(unique, async (batch) => {
-    const rows = batch.map((i) => ({
-      policy_id: i.policy.id,
-      policy_name: i.policy.name,
-      severity: i.policy.severity,
-      namespace: i.workload.namespace,
-      workload_id: i.workload.id ?? null,
-      workload_kind: i.workload.kind,
-      workload_name: i.workload.name,
-      violations: i.violations,
-    }));
-    const result = await db.query<{ created: boolean }>(
-      `INSERT INTO alerts (policy_id, policy_name, cluster_id, namespace, workload_id,
+  await forEachBatch(
+    unique,
+    async (batch) => {
+      const rows = batch.map((i) => ({
+        policy_id: i.policy.id,
+        policy_name: i.policy.name,
+        severity: i.policy.severity,
+        namespace: i.workload.namespace,
+        workload_id: i.workload.id ?? null,
+        workload_kind: i.workload.kind,
+        workload_name: i.workload.name,
+        violations: i.violations,
+      }));
+      const result = await db.query<{ created: boolean }>(
+        `INSERT INTO alerts (policy_id, policy_name, cluster_id, namespace, workload_id,
          workload_kind, workload_name, state, severity, lifecycle_stage, violations,
          violation_count, first_seen, last_seen)
        SELECT r.policy_id, r.policy_name, $1::uuid, r.namespace, r.workload_id, r.workload_kind,
@@ -265,10 +267,12 @@ export async function raiseActiveAlerts(
          OR alerts.policy_name IS DISTINCT FROM excluded.policy_name
          OR alerts.workload_id IS DISTINCT FROM coalesce(excluded.workload_id, alerts.workload_id)
        RETURNING (xmax::text = '0') AS created`,
-      [clusterId, lifecycleStage, at.toISOString(), JSON.stringify(rows)],
-    );
-    for (const row of result) if (row.created) created++;
-  });
+        [clusterId, lifecycleStage, at.toISOString(), JSON.stringify(rows)],
+      );
+      for (const row of result) if (row.created) created++;
+    },
+    2000,
+  );
   return created;
 }
 
