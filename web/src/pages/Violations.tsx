@@ -79,28 +79,17 @@ function AlertPanel({ id, onClose }: { readonly id: string; readonly onClose: ()
     onError: (error) => setNotice({ kind: 'danger', text: errorMessage(error) }),
   });
   const exclude = useMutation({
-    mutationFn: async (a: AlertDetail) => {
-      const record = await apiRequest<PolicyRecord>(
-        `/api/v1/policies/${encodeURIComponent(a.policyId)}`,
-      );
-      const cluster = names.get(a.clusterId) ?? a.clusterId;
-      const exclusion = {
-        name: `${a.workloadName} in ${a.namespace} (from the console)`,
-        deployment: { name: a.workloadName, scope: { cluster, namespace: a.namespace } },
-      };
-      const policy = {
-        ...record.policy,
-        exclusions: [...(record.policy.exclusions ?? []), exclusion],
-      };
-      return apiRequest<PolicyRecord>(`/api/v1/policies/${encodeURIComponent(a.policyId)}`, {
-        method: 'PUT',
-        body: policy,
-      });
-    },
-    onSuccess: async (record) => {
+    // Central writes the exclusion (the deployment, scoped to its cluster and namespace) into
+    // the alert's policy and resolves the alert at once.
+    mutationFn: (a: AlertDetail) =>
+      apiRequest<{ policy: PolicyRecord }>(`/api/v1/alerts/${encodeURIComponent(a.id)}/exclude`, {
+        method: 'POST',
+        body: { reason: `${a.workloadName} in ${a.namespace} (from the console)` },
+      }),
+    onSuccess: async ({ policy }) => {
       setNotice({
         kind: 'success',
-        text: `Excluded from '${record.name}'; its alerts resolve once the policy is re-evaluated.`,
+        text: `Excluded from '${policy.name}'; the violation is resolved.`,
       });
       await invalidate();
     },
