@@ -2,18 +2,17 @@
 // the work is done by k8s/, policy/ and report/.
 
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { readManifests } from '../k8s/index.ts';
 import { PalisadeError } from '../model/index.ts';
 import type { Policy, SubjectKind } from '../model/index.ts';
 import type { CheckResult, CompiledPolicy, PolicySetName } from '../policy/index.ts';
-import { checkObjects, compilePolicy, policySetNames } from '../policy/index.ts';
-import { buildReport, severityNames, writers } from '../report/index.ts';
+import { checkObjects, compilePolicy } from '../policy/index.ts';
+import { buildReport, writers } from '../report/index.ts';
 import type { SeverityName } from '../report/index.ts';
 import { centralTarget, postToCentral } from './central-client.ts';
 import { checkWithImageScans } from './check-images.ts';
 import { loadConfig } from './config.ts';
-import { selectPolicies, splitList } from './policies.ts';
+import { addCheckOptions, selectPolicies, splitList } from './policies.ts';
 import type { CliContext } from './context.ts';
 
 interface CheckFlags {
@@ -40,41 +39,18 @@ interface CentralCheck {
   readonly policies: readonly (Policy & { readonly subject: SubjectKind })[];
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 export function registerCheck(program: Command, context: CliContext): void {
-  program
-    .command('check')
-    .description('check Kubernetes manifests (files, directories, or - for stdin) against policies')
-    .argument(
-      '<paths...>',
-      'manifest files or directories (recursively .yaml, .yml, .json); - reads stdin',
-    )
-    .addOption(new Option('-o, --output <format>', 'output format').choices([...writers.keys()]))
-    .addOption(
-      new Option(
-        '--fail-on <severity>',
-        'exit 1 when a violation is at or above this severity (default high)',
-      ).choices([...severityNames, 'none']),
-    )
-    .addOption(
-      new Option('--severity <severity>', 'show only violations at or above this severity').choices(
-        [...severityNames],
+  addCheckOptions(
+    program
+      .command('check')
+      .description(
+        'check Kubernetes manifests (files, directories, or - for stdin) against policies',
+      )
+      .argument(
+        '<paths...>',
+        'manifest files or directories (recursively .yaml, .yml, .json); - reads stdin',
       ),
-    )
-    .option('--policy <file|dir>', 'extra policies in StackRox JSON (repeatable)', collect)
-    .addOption(
-      new Option('--policies <set>', 'built-in policy set (default: default)').choices([
-        ...policySetNames,
-      ]),
-    )
-    .option(
-      '--include <ids>',
-      'run exactly these policies, enabled by default or not (repeatable, comma-separated)',
-      collect,
-    )
-    .option('--exclude <ids>', 'skip these policies (repeatable, comma-separated)', collect)
-    .option('--no-config', 'ignore .palisade.yaml')
+  )
     .option(
       '--central <url>',
       "evaluate with this Central's enabled policies instead of the local ones (the CI path)",

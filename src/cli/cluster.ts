@@ -3,18 +3,17 @@
 // add` (registers a cluster in Central; prints its Sensor token and a ready Sensor manifest).
 
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import { PalisadeError } from '../model/index.ts';
 import type { ManifestObject } from '../model/index.ts';
 import type { CompiledPolicy, PolicySetName } from '../policy/index.ts';
-import { checkObjects, compilePolicy, policySetNames } from '../policy/index.ts';
-import { buildReport, severityNames, writers } from '../report/index.ts';
+import { checkObjects, compilePolicy } from '../policy/index.ts';
+import { buildReport, writers } from '../report/index.ts';
 import type { SeverityName } from '../report/index.ts';
 import { KubeClient, listCluster, renderSensorManifest } from '../sensor/index.ts';
 import type { KubeObject } from '../sensor/index.ts';
 import { loadConfig } from './config.ts';
 import type { CliContext } from './context.ts';
-import { selectPolicies, splitList } from './policies.ts';
+import { addCheckOptions, selectPolicies, splitList } from './policies.ts';
 
 interface ScanFlags {
   kubeconfig?: string;
@@ -38,8 +37,6 @@ interface AddFlags {
   sensorCentralUrl?: string;
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
 /** An object read from the API as check reads a manifest, named by where it lives. */
 function manifestOf(object: KubeObject): ManifestObject {
   const kind = object.kind ?? '';
@@ -59,35 +56,18 @@ export function registerCluster(program: Command, context: CliContext): void {
     .command('cluster')
     .description('live clusters: scan one, or register one with Central');
 
-  cluster
-    .command('scan')
-    .description('check the objects of a live cluster against policies (no Central needed)')
-    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)')
-    .option('--context <name>', 'kubeconfig context')
-    .addOption(new Option('-o, --output <format>', 'output format').choices([...writers.keys()]))
-    .addOption(
-      new Option(
-        '--fail-on <severity>',
-        'exit 1 when a violation is at or above this severity (default high)',
-      ).choices([...severityNames, 'none']),
-    )
-    .addOption(
-      new Option('--severity <severity>', 'show only violations at or above this severity').choices(
-        [...severityNames],
-      ),
-    )
-    .option('--policy <file|dir>', 'extra policies in StackRox JSON (repeatable)', collect)
-    .addOption(
-      new Option('--policies <set>', 'built-in policy set (default: default)').choices([
-        ...policySetNames,
-      ]),
-    )
-    .option('--include <ids>', 'run exactly these policies (repeatable, comma-separated)', collect)
-    .option('--exclude <ids>', 'skip these policies (repeatable, comma-separated)', collect)
-    .option('--no-config', 'ignore .palisade.yaml')
-    .action(async (flags: ScanFlags) => {
-      context.exitCode = await runScan(flags, context);
-    });
+  addCheckOptions(
+    cluster
+      .command('scan')
+      .description('check the objects of a live cluster against policies (no Central needed)')
+      .option(
+        '--kubeconfig <file>',
+        'kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)',
+      )
+      .option('--context <name>', 'kubeconfig context'),
+  ).action(async (flags: ScanFlags) => {
+    context.exitCode = await runScan(flags, context);
+  });
 
   cluster
     .command('add')

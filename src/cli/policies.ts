@@ -2,10 +2,52 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Option, type Command } from 'commander';
 import type { Policy } from '../model/index.ts';
 import { PalisadeError, wrapError } from '../model/index.ts';
-import { loadBuiltinPolicies, parsePolicyText, selectPolicySet } from '../policy/index.ts';
+import {
+  loadBuiltinPolicies,
+  parsePolicyText,
+  policySetNames,
+  selectPolicySet,
+} from '../policy/index.ts';
+import { severityNames, writers } from '../report/index.ts';
 import type { PolicySetName } from '../policy/index.ts';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * The output, threshold and policy-selection options every command that checks objects takes
+ * (`check`, `cluster scan`): one definition, so they stay the same everywhere.
+ */
+export function addCheckOptions(command: Command): Command {
+  return command
+    .addOption(new Option('-o, --output <format>', 'output format').choices([...writers.keys()]))
+    .addOption(
+      new Option(
+        '--fail-on <severity>',
+        'exit 1 when a violation is at or above this severity (default high)',
+      ).choices([...severityNames, 'none']),
+    )
+    .addOption(
+      new Option('--severity <severity>', 'show only violations at or above this severity').choices(
+        [...severityNames],
+      ),
+    )
+    .option('--policy <file|dir>', 'extra policies in StackRox JSON (repeatable)', collect)
+    .addOption(
+      new Option('--policies <set>', 'built-in policy set (default: default)').choices([
+        ...policySetNames,
+      ]),
+    )
+    .option(
+      '--include <ids>',
+      'run exactly these policies, enabled by default or not (repeatable, comma-separated)',
+      collect,
+    )
+    .option('--exclude <ids>', 'skip these policies (repeatable, comma-separated)', collect)
+    .option('--no-config', 'ignore .palisade.yaml');
+}
 
 export function splitList(values: readonly string[] | undefined): string[] {
   return (values ?? [])
