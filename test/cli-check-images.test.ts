@@ -5,12 +5,10 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { OciLayout } from './kit/images.ts';
 import { pushWithSkopeo, registrySkipReason, startTestRegistry } from './kit/registry.ts';
 import type { TestRegistry } from './kit/registry.ts';
@@ -21,35 +19,12 @@ import {
   vulnerableCve,
   vulnerableDebianImage,
 } from './kit/vulnerable-image.ts';
+import { runPalisade, type CliRun } from './kit/cli.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin', 'palisade');
 const skip = debianRecordsSkipReason() ?? registrySkipReason();
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function palisade(args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function palisade(args: string[], cwd: string, env: Record<string, string>): Promise<CliRun> {
+  return runPalisade(args, { cwd, env });
 }
 
 const cvePolicy = {
@@ -85,7 +60,7 @@ describe('palisade check --scan-images (process, real registry)', { skip }, () =
   let vulnerableRef: string;
   let cleanRef: string;
 
-  const check = async (extra: string[]): Promise<{ run: Run; body: CheckJson }> => {
+  const check = async (extra: string[]): Promise<{ run: CliRun; body: CheckJson }> => {
     const run = await palisade(
       [
         'check',

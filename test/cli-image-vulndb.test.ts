@@ -5,7 +5,6 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -13,9 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildZip } from '../src/image/analyzers/zip-builder.ts';
+import { runPalisade, type CliRun } from './kit/cli.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin', 'palisade');
 const debianDir = fileURLToPath(
   new URL('../../shared/vuln/osv-records/osv-scanner-offline-dbs/Debian/', import.meta.url),
 );
@@ -23,30 +21,8 @@ const skip = existsSync(debianDir)
   ? undefined
   : `../shared/vuln is absent (${debianDir}); it holds the real OSV records these tests serve`;
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function palisade(args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function palisade(args: string[], cwd: string, env: Record<string, string>): Promise<CliRun> {
+  return runPalisade(args, { cwd, env });
 }
 
 interface Served {

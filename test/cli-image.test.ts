@@ -7,7 +7,6 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -23,9 +22,9 @@ import {
   startTestRegistry,
   type TestRegistry,
 } from './kit/registry.ts';
+import { runPalisade, type CliRun } from './kit/cli.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = join(root, 'bin', 'palisade');
 const recordsDir = fileURLToPath(new URL('../../shared/vuln/osv-records/', import.meta.url));
 const sharedSkip = existsSync(recordsDir)
   ? undefined
@@ -34,32 +33,13 @@ const skip = sharedSkip ?? registrySkipReason();
 /** 2024-06-01T00:00:00Z: the scans' clock (SOURCE_DATE_EPOCH), so outputs are reproducible. */
 const epoch = '1717200000';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 function palisade(
   args: string[],
   options: { cwd: string; env: Record<string, string> },
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: '1', SOURCE_DATE_EPOCH: epoch, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+): Promise<CliRun> {
+  return runPalisade(args, {
+    cwd: options.cwd,
+    env: { SOURCE_DATE_EPOCH: epoch, ...options.env },
   });
 }
 
@@ -199,7 +179,7 @@ describe('palisade image scan and sbom (process, real registry)', { skip }, () =
 
   const run = (args: string[], extraEnv: Record<string, string> = {}) =>
     palisade(args, { cwd: work, env: { ...env, ...extraEnv } });
-  const scanJson = async (args: string[]): Promise<{ run: Run; body: ScanJson }> => {
+  const scanJson = async (args: string[]): Promise<{ run: CliRun; body: ScanJson }> => {
     const result = await run(['image', 'scan', ...args, '-o', 'json']);
     assert.ok(result.stdout.startsWith('{'), `${result.stderr}\n${result.stdout}`);
     return { run: result, body: JSON.parse(result.stdout) as ScanJson };
