@@ -278,8 +278,9 @@ function readProbe(value: unknown): Probe | undefined {
   if (!isPresent(value)) return undefined;
   const probe = asRecord(value);
   const handler = readHandler(probe);
-  const { httpGet, tcpSocket, exec, grpc } = probe;
-  return { ...handler, fingerprint: JSON.stringify({ httpGet, tcpSocket, exec, grpc }) };
+  // Two probes are the same check when their handler and its settings are the same.
+  const settings = handler.handler === 'none' ? undefined : probe[handler.handler];
+  return { ...handler, fingerprint: `${handler.handler} ${JSON.stringify(settings) ?? ''}` };
 }
 
 function readResources(container: UntypedRecord): Resources {

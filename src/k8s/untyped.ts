@@ -35,15 +35,32 @@ export function asOptionalNumber(value: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * A map of strings. A plain object whose values are all strings already is returned as it is
+ * (parsed manifests hold thousands of label maps; nothing in Palisade mutates them).
+ */
 export function asStringMap(value: unknown): Readonly<Record<string, string>> {
-  const out: Record<string, string> = {};
   const record = asRecord(value);
+  if (isPlainStringMap(record)) return record as Readonly<Record<string, string>>;
+  const out: Record<string, string> = {};
   for (const key in record) if (Object.hasOwn(record, key)) out[key] = asString(record[key]);
   return out;
 }
 
+function isPlainStringMap(record: UntypedRecord): boolean {
+  const prototype: unknown = Object.getPrototypeOf(record);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  for (const key in record)
+    if (!Object.hasOwn(record, key) || typeof record[key] !== 'string') return false;
+  return true;
+}
+
+/** An array of strings; one that is all strings already is returned as it is. */
 export function asStringArray(value: unknown): string[] {
-  return asArray(value).map(asString);
+  if (!Array.isArray(value)) return [];
+  for (let i = 0; i < value.length; i++)
+    if (typeof value[i] !== 'string') return value.map(asString);
+  return value as string[];
 }
 
 export function isPresent(value: unknown): boolean {

@@ -5,7 +5,7 @@
 import type { LifecycleStage, Policy, PolicyGroup, SubjectKind } from '../model/index.ts';
 import { PalisadeError } from '../model/index.ts';
 import { levels, rootLevels } from './field.ts';
-import type { FieldDefinition, LevelName } from './field.ts';
+import type { FieldDefinition, LevelDefinition, LevelName } from './field.ts';
 import { compileValueRegex } from './regex.ts';
 import type { ValueRegex } from './regex.ts';
 import { defaultRegistry } from './registry.ts';
@@ -21,6 +21,8 @@ export interface CompiledGroup {
 
 export interface LevelNode {
   readonly level: LevelName;
+  /** levels[level], kept on the node: evaluation reads it for every element it descends to. */
+  readonly definition: LevelDefinition;
   readonly groups: readonly CompiledGroup[];
   readonly children: readonly LevelNode[];
 }
@@ -75,6 +77,7 @@ function pathOf(level: LevelName): LevelName[] {
 
 interface MutableNode {
   level: LevelName;
+  definition: LevelDefinition;
   groups: CompiledGroup[];
   children: MutableNode[];
 }
@@ -84,7 +87,7 @@ function insertGroup(root: MutableNode, level: LevelName, group: CompiledGroup):
   for (const step of pathOf(level).slice(1)) {
     let child = node.children.find((c) => c.level === step);
     if (!child) {
-      child = { level: step, groups: [], children: [] };
+      child = { level: step, definition: levels[step], groups: [], children: [] };
       node.children.push(child);
     }
     node = child;
@@ -189,7 +192,12 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     const where = `section ${sectionIndex + 1}${section.sectionName ? ` ('${section.sectionName}')` : ''}`;
     if (section.policyGroups.length === 0) throw invalid(policy, `${where} has no criteria`);
     const seen = new Set<string>();
-    const root: MutableNode = { level: rootLevel, groups: [], children: [] };
+    const root: MutableNode = {
+      level: rootLevel,
+      definition: levels[rootLevel],
+      groups: [],
+      children: [],
+    };
     let needsImage = false;
     let runtimeOnly = false;
     for (const group of section.policyGroups) {

@@ -141,6 +141,38 @@ describe('policy semantics', () => {
     assert.deepEqual(hits(result), ['p/hub']);
   });
 
+  it('words a violation by its matched groups; negated qualifiers speak only when alone', () => {
+    const primary = policy([
+      section(
+        group('Privileged Container', ['true']),
+        group('Namespace', ['kube-system'], { negate: true }),
+      ),
+    ]);
+    const [withPrimary] = check(
+      primary,
+      pod('p', ['{name: app, image: x:1, securityContext: {privileged: true}}']),
+    ).violations;
+    assert.equal(
+      withPrimary?.message,
+      "container 'app' is privileged; set securityContext.privileged to false",
+    );
+    // Only negated groups: the one in its own words speaks, the generic one does not.
+    const qualifiers = policy([
+      section(
+        group('Allow Privilege Escalation Setting', ['FALSE'], { negate: true }),
+        group('Pod OS', ['windows'], { negate: true }),
+      ),
+    ]);
+    const [alone] = check(qualifiers, pod('p', ['{name: app, image: x:1}'])).violations;
+    assert.equal(
+      alone?.message,
+      "container 'app' does not set securityContext.allowPrivilegeEscalation to false",
+    );
+    // With no worded qualifier the generic ones are all there is to say.
+    const generic = policy([section(group('Pod OS', ['windows'], { negate: true }))]);
+    const [onlyGeneric] = check(generic, pod('p', ['{name: app, image: x:1}'])).violations;
+    assert.match(onlyGeneric?.message ?? '', /Pod OS/);
+  });
   it('matches regex values whole and case-insensitively', () => {
     const p = policy([section(group('Container Name', ['APP']))]);
     const result = check(

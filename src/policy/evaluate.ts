@@ -15,9 +15,15 @@ import type {
   Violation,
   ViolationObject,
 } from '../model/index.ts';
-import type { CompiledGroup, CompiledPolicy, CompiledScope, LevelNode } from './compile.ts';
+import type {
+  CompiledGroup,
+  CompiledPolicy,
+  CompiledScope,
+  CompiledSection,
+  LevelNode,
+} from './compile.ts';
 import { levels, rootScope } from './field.ts';
-import type { AnyScope, FieldDefinition } from './field.ts';
+import type { AnyScope, FieldDefinition, LevelDefinition } from './field.ts';
 import { imageScansKey, nowKey, scannedImageOf } from './image-scans.ts';
 import type { ImageScanLookup } from './image-scans.ts';
 import type { FieldValue, ValuePredicate } from './values.ts';
@@ -68,14 +74,10 @@ function bindImageScans(scope: AnyScope, options: EvaluateOptions): AnyScope {
 
 interface Message {
   readonly text: string;
+  /** From a negated group: a qualifier ("not in kube-system") that speaks only if nothing else does. */
   readonly qualifier: boolean;
-}
-
-interface NodeMatch {
-  /** The element this node matched (the container for the container level). */
-  readonly element: unknown;
-  readonly messages: Message[];
-  readonly children: { readonly level: string; readonly matches: NodeMatch[] }[];
+  /** The generic "has FIELD VALUES" text, left out when a qualifier with its own words speaks. */
+  readonly generic: boolean;
 }
 
 function metaOf(object: ClusterObject): ObjectMeta {
@@ -182,15 +184,16 @@ function testNode(node: LevelNode, scope: AnyScope): boolean {
   const children = node.children;
   for (let c = 0; c < children.length; c++) {
     const child = children[c] as LevelNode;
-    const definition = levels[child.level];
-    const elements = definition.elements?.(scope) ?? [];
-    const saved = scope[definition.key];
+    const definition = child.definition;
+    const elements = (definition.elements as NonNullable<LevelDefinition['elements']>)(scope);
+    const key = definition.key;
+    const saved = scope[key];
     let found = false;
     for (let e = 0; e < elements.length && !found; e++) {
-      scope[definition.key] = elements[e];
+      scope[key] = elements[e];
       found = testNode(child, scope);
     }
-    scope[definition.key] = saved;
+    scope[key] = saved;
     if (!found) return false;
   }
   return true;
@@ -235,84 +238,107 @@ function testNodeWithScans(node: LevelNode, scope: AnyScope): boolean {
 
 type NodeTest = (node: LevelNode, scope: AnyScope) => boolean;
 
-/** Matches a node for its messages; binds child elements in `scope` in place, and restores it. */
-function matchNode(
+/**
+ * Pushes the messages of a node that holds on `scope` (the caller has tested it) and of its
+ * matching descendants into `into`. Child elements are bound in `scope` in place and restored.
+ * Returns false, with `into` as it was, when an image level has no data after all.
+ * `qualifiers` says whether negated groups' messages can be shown (see violationsOfSection).
+ */
+function collectNode(
   node: LevelNode,
   scope: AnyScope,
   test: NodeTest,
-  element?: unknown,
-): NodeMatch | null {
-  const messages: Message[] = [];
-  for (const group of node.groups) {
-    if (group.field.needsImage && imageUnknown(group.field, scope)) return null;
+  qualifiers: boolean,
+  into: Message[],
+): boolean {
+  const mark = into.length;
+  const groups = node.groups;
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g] as CompiledGroup;
+    if (group.negate && !qualifiers) continue;
+    if (group.field.needsImage && imageUnknown(group.field, scope)) {
+      into.length = mark;
+      return false;
+    }
     const values = group.field.extract(scope);
     const hits = matchGroupValues(values, group.predicates, group.and);
-    let matched = hits !== null;
-    if (group.field.required) matched = !matched;
-    if (group.negate) matched = !matched;
-    if (!matched) return null;
-    // Negated groups are usually qualifiers ("not in kube-system"); they speak only when
-    // nothing else in the section does (see violationsOf).
-    messages.push({
+    into.push({
       text: group.field.describe(scope, hits ?? values, group.negate),
       qualifier: group.negate,
+      generic: !group.field.describesItself,
     });
   }
-  const children: NodeMatch['children'] = [];
-  for (const child of node.children) {
-    const definition = levels[child.level];
-    if (definition.needsScan === true && scannedImageOf(scope) === undefined) return null;
-    const elements = definition.elements?.(scope) ?? [];
-    const matches: NodeMatch[] = [];
-    const saved = scope[definition.key];
-    // Image levels can match hundreds of vulnerabilities: name a few, count the rest.
-    const cap = definition.needsScan === true ? imageMessageCap : Infinity;
-    let more = 0;
-    for (const childElement of elements) {
-      // The allocation-free test first; only a holding element is matched for messages.
-      scope[definition.key] = childElement;
-      if (matches.length >= cap) {
-        if (test(child, scope)) more++;
-        scope[definition.key] = saved;
-        continue;
-      }
-      const match = test(child, scope) ? matchNode(child, scope, test, childElement) : null;
-      scope[definition.key] = saved;
-      if (match) matches.push(match);
+  const children = node.children;
+  for (let c = 0; c < children.length; c++) {
+    if (!collectLevel(children[c] as LevelNode, scope, test, qualifiers, into)) {
+      into.length = mark;
+      return false;
     }
-    if (matches.length === 0) return null;
-    if (more > 0)
-      matches.push({
-        element: undefined,
-        messages: [
-          {
-            text: `and ${more} more ${child.level === 'vulnerability' ? 'vulnerabilities' : 'components'}`,
-            qualifier: false,
-          },
-        ],
-        children: [],
-      });
-    children.push({ level: child.level, matches });
   }
-  return { element, messages, children };
+  return true;
 }
 
-function collectMessages(match: NodeMatch, into: Message[]): void {
-  into.push(...match.messages);
-  for (const child of match.children) for (const m of child.matches) collectMessages(m, into);
+/** Messages of every element of a child level that holds; false when none does. */
+function collectLevel(
+  child: LevelNode,
+  scope: AnyScope,
+  test: NodeTest,
+  qualifiers: boolean,
+  into: Message[],
+): boolean {
+  const definition = child.definition;
+  if (definition.needsScan === true && scannedImageOf(scope) === undefined) return false;
+  const elements = (definition.elements as NonNullable<LevelDefinition['elements']>)(scope);
+  const key = definition.key;
+  const saved = scope[key];
+  // Image levels can match hundreds of vulnerabilities: name a few, count the rest.
+  const cap = definition.needsScan === true ? imageMessageCap : Infinity;
+  let named = 0;
+  let more = 0;
+  for (let e = 0; e < elements.length; e++) {
+    // The allocation-free test first; only a holding element is matched for messages.
+    scope[key] = elements[e];
+    if (test(child, scope)) {
+      if (named >= cap) more++;
+      else if (collectNode(child, scope, test, qualifiers, into)) named++;
+    }
+  }
+  scope[key] = saved;
+  if (more > 0)
+    into.push({
+      text: `and ${more} more ${child.level === 'vulnerability' ? 'vulnerabilities' : 'components'}`,
+      qualifier: false,
+      generic: false,
+    });
+  return named > 0;
 }
 
-/** The messages' texts joined, without repeats; qualifiers only when nothing else speaks. */
+/**
+ * The texts of `parts` joined, without repeats. Qualifiers speak only when nothing else does,
+ * and then those in their field's own words rather than the generic ones, if there are any.
+ */
 function joinMessages(parts: readonly Message[]): string {
   if (parts.length === 1) return (parts[0] as Message).text;
-  let primary = 0;
-  for (const m of parts) if (!m.qualifier) primary++;
-  const texts: string[] = [];
+  let primary = false;
+  let worded = false;
   for (const m of parts) {
-    if (primary > 0 && m.qualifier) continue;
-    if (!texts.includes(m.text)) texts.push(m.text);
+    if (!m.qualifier) primary = true;
+    else if (!m.generic) worded = true;
   }
-  return texts.join('; ');
+  let joined = '';
+  for (let i = 0; i < parts.length; i++) {
+    const m = parts[i] as Message;
+    if (m.qualifier && (primary || (worded && m.generic))) continue;
+    if (isRepeatText(parts, i)) continue;
+    joined = joined === '' ? m.text : `${joined}; ${m.text}`;
+  }
+  return joined;
+}
+
+function isRepeatText(parts: readonly Message[], i: number): boolean {
+  const text = (parts[i] as Message).text;
+  for (let j = 0; j < i; j++) if ((parts[j] as Message).text === text) return true;
+  return false;
 }
 
 interface PendingViolation {
@@ -320,23 +346,58 @@ interface PendingViolation {
   readonly message: string;
 }
 
-/** Flattens a root match into violations: one per matched container when containers decide it. */
-function violationsOf(match: NodeMatch): PendingViolation[] {
-  const rootMessages = match.messages;
-  const containerChild = match.children.find((c) => c.level === 'container');
-  const others: Message[] = [];
-  for (const child of match.children) {
-    if (child === containerChild) continue;
-    for (const m of child.matches) collectMessages(m, others);
+/**
+ * The violations of a section that holds on `scope`: one per matched container when the section
+ * tests containers (the container's messages, then the object's), else one for the object.
+ */
+function violationsOfSection(
+  root: LevelNode,
+  scope: AnyScope,
+  test: NodeTest,
+  qualifiers: boolean,
+  pending: PendingViolation[],
+): void {
+  // Messages of the root's groups and of its non-container levels, shared by every violation.
+  const shared: Message[] = [];
+  if (!collectNode(rootWithoutContainers(root), scope, test, qualifiers, shared)) return;
+  const containers = root.children.find((c) => c.level === 'container');
+  if (containers === undefined) {
+    pending.push({ message: joinMessages(shared) || 'matches the policy' });
+    return;
   }
-  if (!containerChild)
-    return [{ message: joinMessages([...rootMessages, ...others]) || 'matches the policy' }];
-  return containerChild.matches.map((m) => {
-    const own: Message[] = [];
-    collectMessages(m, own);
-    const container = (m.element as { name: string }).name;
-    return { container, message: joinMessages([...own, ...rootMessages, ...others]) };
-  });
+  const definition = containers.definition;
+  const elements = (definition.elements as NonNullable<LevelDefinition['elements']>)(scope);
+  const key = definition.key;
+  const saved = scope[key];
+  const parts: Message[] = [];
+  for (let e = 0; e < elements.length; e++) {
+    scope[key] = elements[e];
+    if (!test(containers, scope)) continue;
+    parts.length = 0;
+    if (!collectNode(containers, scope, test, qualifiers, parts)) continue;
+    for (const m of shared) parts.push(m);
+    const container = (elements[e] as { name: string }).name;
+    pending.push({ container, message: joinMessages(parts) });
+  }
+  scope[key] = saved;
+}
+
+const withoutContainersCache = new WeakMap<LevelNode, LevelNode>();
+
+/** The root with its container level removed (violationsOfSection walks that one itself). */
+function rootWithoutContainers(root: LevelNode): LevelNode {
+  if (!root.children.some((c) => c.level === 'container')) return root;
+  let cached = withoutContainersCache.get(root);
+  if (!cached) {
+    cached = { ...root, children: root.children.filter((c) => c.level !== 'container') };
+    withoutContainersCache.set(root, cached);
+  }
+  return cached;
+}
+
+/** Whether any group of the tree is not negated: then negated groups never speak. */
+function hasPrimaryGroup(node: LevelNode): boolean {
+  return node.groups.some((g) => !g.negate) || node.children.some(hasPrimaryGroup);
 }
 
 function ignoredPolicies(meta: ObjectMeta): Set<string> | null {
@@ -376,6 +437,8 @@ interface Prepared {
   readonly fullRoots: readonly LevelNode[];
   /** One shared policy reference: results hold many of them. */
   readonly policyRef: Violation['policy'];
+  /** Per section (by index): whether negated groups' messages can be shown. */
+  readonly qualifiers: readonly boolean[];
 }
 
 const preparedCache = new WeakMap<CompiledPolicy, Prepared>();
@@ -391,6 +454,7 @@ function prepare(compiled: CompiledPolicy): Prepared {
         .map((s) => (s.needsImage ? stripImageGroups(s.root) : s.root)),
       fullRoots: compiled.sections.filter((s) => !s.runtimeOnly).map((s) => s.root),
       policyRef: { id, name, severity },
+      qualifiers: compiled.sections.map((s) => !hasPrimaryGroup(s.root)),
     };
     preparedCache.set(compiled, prepared);
   }
@@ -433,7 +497,9 @@ function evaluatePrepared(
   const policyRef = prepared.policyRef;
   const pending: PendingViolation[] = [];
   let undecided = false;
-  for (const section of compiled.sections) {
+  const sections = compiled.sections;
+  for (let i = 0; i < sections.length; i++) {
+    const section = sections[i] as CompiledSection;
     if (section.runtimeOnly) continue;
     if (section.needsImage && !withScans) {
       // Decide what can be decided; if the rest holds, only an image scan can settle it.
@@ -449,8 +515,7 @@ function evaluatePrepared(
     }
     // The allocation-free test first: only a section that holds is matched for its messages.
     if (!test(section.root, scope)) continue;
-    const match = matchNode(section.root, scope, test);
-    if (match) pending.push(...violationsOf(match));
+    violationsOfSection(section.root, scope, test, prepared.qualifiers[i] === true, pending);
   }
   if (pending.length === 0) {
     if (undecided)
@@ -482,20 +547,20 @@ function evaluatePrepared(
   for (let i = 0; i < pending.length; i++) {
     const p = pending[i] as PendingViolation;
     if (isRepeat(pending, i)) continue;
-    const violation: Writable<Violation> = {
-      policy: policyRef,
-      object: objectRef,
-      message: p.message,
-    };
-    if (p.container !== undefined) violation.container = p.container;
-    violation.file = file;
-    violation.line = line;
-    if (remediation) violation.remediation = remediation;
+    // One literal per combination of optional keys: whole shapes, no transitions as keys are added.
+    const container = p.container;
+    const message = p.message;
+    const violation: Violation =
+      container === undefined
+        ? remediation
+          ? { policy: policyRef, object: objectRef, message, file, line, remediation }
+          : { policy: policyRef, object: objectRef, message, file, line }
+        : remediation
+          ? { policy: policyRef, object: objectRef, message, container, file, line, remediation }
+          : { policy: policyRef, object: objectRef, message, container, file, line };
     result.violations.push(violation);
   }
 }
-
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Whether pending[i] repeats an earlier one (same container and message); lists are short. */
 function isRepeat(pending: readonly PendingViolation[], i: number): boolean {
@@ -525,6 +590,7 @@ function stripImageGroups(node: LevelNode): LevelNode {
   if (cached) return cached;
   const stripped: LevelNode = {
     level: node.level,
+    definition: node.definition,
     groups: node.groups.filter((g) => !g.field.needsImage),
     // Image levels (components, vulnerabilities) exist only in a scan: dropped whole.
     children: node.children.filter((c) => levels[c.level].needsScan !== true).map(stripImageGroups),

@@ -222,6 +222,8 @@ export interface FieldDefinition {
   extractRaw(scope: AnyScope): FieldValue | readonly FieldValue[] | undefined;
   /** Says what matched, for the violation message ("container 'app' is privileged"). */
   describe(scope: AnyScope, values: readonly FieldValue[], negated: boolean): string;
+  /** describe is the field's own sentence, not the generic "has FIELD VALUES". */
+  readonly describesItself: boolean;
 }
 
 export interface FieldSpec<L extends LevelName> {
@@ -312,6 +314,7 @@ export function defineField<L extends LevelName>(spec: FieldSpec<L>): FieldDefin
     // The spec's own function, not a wrapper: evaluation calls it millions of times.
     extractRaw: spec.extract,
     describe,
+    describesItself: spec.describe !== undefined,
   };
 }
 
