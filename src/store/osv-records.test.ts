@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PalisadeError } from '../model/index.ts';
 import { buildZip } from '../image/analyzers/zip-builder.ts';
-import { fetchAndMatchPackages, importOsv, openVulnDb } from '../vuln/index.ts';
+import {
+  advisoryKeyString,
+  compactOsvRecord,
+  fetchAndMatchPackages,
+  importOsv,
+  openVulnDb,
+  parseOsvRecord,
+} from '../vuln/index.ts';
 import type { OsvRecordStore, VulnDb } from '../vuln/index.ts';
 import { databaseBackends, truncateAll } from '../../test/kit/backends.ts';
 import type { TestBackend } from '../../test/kit/backends.ts';
@@ -270,6 +277,45 @@ for (const backend of databaseBackends) {
         await db.close();
       }),
     );
+
+    it('keeps the per-package index in step with rewrites, removals and an import cut short', async () => {
+      const advisory = (modified: string, names: readonly string[]) =>
+        compactOsvRecord(
+          parseOsvRecord(
+            {
+              id: 'GHSA-index-0001',
+              modified,
+              affected: names.map((name) => ({
+                package: { ecosystem: 'npm', name },
+                ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.0.0' }] }],
+              })),
+            },
+            'index test',
+          ),
+        );
+      const keys = [
+        { ecosystem: 'npm', name: 'left' },
+        { ecosystem: 'npm', name: 'right' },
+      ];
+      const idsOf = async () => {
+        const found = await store.readAdvisories(keys);
+        return keys.map((key) => (found.get(advisoryKeyString(key)) ?? []).map((a) => a.id));
+      };
+      // Written but never finished (an import that stopped): the read rebuilds what is dirty.
+      await store.writeAdvisories([advisory('2024-01-01T00:00:00Z', ['left', 'right'])], 'now');
+      assert.deepEqual(await idsOf(), [['GHSA-index-0001'], ['GHSA-index-0001']]);
+      const [dirty] = await opened.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM osv_index_dirty',
+      );
+      assert.equal(dirty?.n, 0);
+      // A newer version no longer names 'left': it leaves that key's row.
+      await store.writeAdvisories([advisory('2024-02-01T00:00:00Z', ['right'])], 'now');
+      assert.deepEqual(await idsOf(), [[], ['GHSA-index-0001']]);
+      await store.removeAdvisories(['GHSA-index-0001']);
+      assert.deepEqual(await idsOf(), [[], []]);
+      const rows = await opened.db.query('SELECT * FROM osv_package_advisories');
+      assert.deepEqual(rows, []);
+    });
 
     it('keeps what vulndb update downloaded per ecosystem', async () => {
       assert.deepEqual(await store.readSources(), {});

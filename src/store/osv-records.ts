@@ -2,8 +2,9 @@
 // the tables osv_records, osv_packages, osv_ecosystems and osv_sources. Central uses it on its
 // own database; the CLI on an embedded PGlite database in its cache directory. Writes are bulk
 // (one json_to_recordset statement per batch, as batch.ts describes; json rather than jsonb so
-// advisories keep their text); reads fetch every package of a scan in one query. Matching
-// itself is vuln/'s.
+// advisories keep their text) and mark the package keys they touch; refreshOsvIndex rebuilds
+// those keys' rows of the per-package index (migration 0007), which reads use: every package
+// of a scan in one query, one row per package. Matching itself is vuln/'s.
 
 import { advisoryKeyString, advisoryKeys } from '../vuln/index.ts';
 import type {
@@ -64,11 +65,24 @@ export async function upsertOsvRecords(
           record_id: a.id,
         })),
       );
-    await tx.query('DELETE FROM osv_packages WHERE record_id = ANY($1::text[])', [[...ids]]);
+    // The keys a rewritten record no longer names need rebuilding as much as its new ones.
     await tx.query(
-      `INSERT INTO osv_packages (ecosystem, name, record_id)
-       SELECT p.ecosystem, p.name, p.record_id
-       FROM jsonb_to_recordset($1::jsonb) AS p(ecosystem text, name text, record_id text)
+      `WITH gone AS (DELETE FROM osv_packages WHERE record_id = ANY($1::text[])
+                     RETURNING ecosystem, name)
+       INSERT INTO osv_index_dirty (ecosystem, name)
+       SELECT DISTINCT ecosystem, name FROM gone
+       ON CONFLICT DO NOTHING`,
+      [[...ids]],
+    );
+    await tx.query(
+      `WITH added AS (
+         INSERT INTO osv_packages (ecosystem, name, record_id)
+         SELECT p.ecosystem, p.name, p.record_id
+         FROM jsonb_to_recordset($1::jsonb) AS p(ecosystem text, name text, record_id text)
+         ON CONFLICT DO NOTHING
+         RETURNING ecosystem, name)
+       INSERT INTO osv_index_dirty (ecosystem, name)
+       SELECT DISTINCT ecosystem, name FROM added
        ON CONFLICT DO NOTHING`,
       [JSON.stringify(packages)],
     );
@@ -79,11 +93,43 @@ export async function upsertOsvRecords(
 /** Deletes records by id (their package rows go with them); returns how many there were. */
 export async function deleteOsvRecords(db: Database, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;
-  const rows = await db.query<{ id: string }>(
-    'DELETE FROM osv_records WHERE id = ANY($1::text[]) RETURNING id',
-    [[...ids]],
+  return db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO osv_index_dirty (ecosystem, name)
+       SELECT DISTINCT ecosystem, name FROM osv_packages WHERE record_id = ANY($1::text[])
+       ON CONFLICT DO NOTHING`,
+      [[...ids]],
+    );
+    const rows = await tx.query<{ id: string }>(
+      'DELETE FROM osv_records WHERE id = ANY($1::text[]) RETURNING id',
+      [[...ids]],
+    );
+    return rows.length;
+  });
+}
+
+/**
+ * Rebuilds the per-package index rows of the keys marked dirty, and unmarks them, in one
+ * statement: concurrent refreshes each take the keys they deleted from the dirty list.
+ */
+export async function refreshOsvIndex(db: Database): Promise<void> {
+  await db.query(
+    `WITH keys AS (DELETE FROM osv_index_dirty RETURNING ecosystem, name),
+     built AS (
+       SELECT k.ecosystem, k.name,
+         '[' || string_agg(r.advisory::text, ',' ORDER BY r.id COLLATE "C") || ']' AS advisories
+       FROM keys k
+       JOIN osv_packages p ON p.ecosystem = k.ecosystem AND p.name = k.name
+       JOIN osv_records r ON r.id = p.record_id
+       GROUP BY k.ecosystem, k.name),
+     emptied AS (
+       DELETE FROM osv_package_advisories a USING keys k
+       WHERE a.ecosystem = k.ecosystem AND a.name = k.name
+         AND NOT EXISTS (SELECT 1 FROM built b WHERE b.ecosystem = k.ecosystem AND b.name = k.name))
+     INSERT INTO osv_package_advisories (ecosystem, name, advisories)
+     SELECT ecosystem, name, advisories FROM built ORDER BY ecosystem, name
+     ON CONFLICT (ecosystem, name) DO UPDATE SET advisories = excluded.advisories`,
   );
-  return rows.length;
 }
 
 /** Recounts records per base ecosystem: these, and every known one too when asked. */
@@ -93,6 +139,7 @@ export async function recountOsvEcosystems(
   importedAt: string,
   includeKnown: boolean,
 ): Promise<void> {
+  await refreshOsvIndex(db);
   await db.query(
     `INSERT INTO osv_ecosystems (ecosystem, records, imported_at)
      SELECT e.ecosystem,
@@ -107,8 +154,8 @@ export async function recountOsvEcosystems(
 }
 
 /**
- * The advisories of each key that has any, keyed by advisoryKeyString, in id order. Sorted here
- * rather than in SQL: a sort of tens of thousands of rows in PGlite (WASM) costs more.
+ * The advisories of each key that has any, keyed by advisoryKeyString, in id order, from the
+ * per-package index (after rebuilding keys an unfinished import left dirty).
  */
 export async function findOsvAdvisories(
   db: Database,
@@ -116,27 +163,22 @@ export async function findOsvAdvisories(
 ): Promise<Map<string, StoredAdvisory[]>> {
   const out = new Map<string, StoredAdvisory[]>();
   if (keys.length === 0) return out;
-  // advisory::text and JSON.parse here: one parse per record even when several keys share it.
-  const rows = await db.query<{ ecosystem: string; name: string; id: string; advisory: string }>(
-    `SELECT k.ecosystem, k.name, r.id, r.advisory::text AS advisory
+  const [dirty] = await db.query<{ dirty: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM osv_index_dirty) AS dirty',
+  );
+  if (dirty?.dirty === true) await refreshOsvIndex(db);
+  const rows = await db.query<{ ecosystem: string; name: string; advisories: string }>(
+    `SELECT a.ecosystem, a.name, a.advisories
      FROM unnest($1::text[], $2::text[]) AS k(ecosystem, name)
-     JOIN osv_packages p ON p.ecosystem = k.ecosystem AND p.name = k.name
-     JOIN osv_records r ON r.id = p.record_id`,
+     JOIN osv_package_advisories a ON a.ecosystem = k.ecosystem AND a.name = k.name`,
     [keys.map((k) => k.ecosystem), keys.map((k) => k.name)],
   );
-  const parsed = new Map<string, StoredAdvisory>();
   for (const row of rows) {
-    let advisory = parsed.get(row.id);
-    if (advisory === undefined) {
-      advisory = JSON.parse(row.advisory) as StoredAdvisory;
-      parsed.set(row.id, advisory);
-    }
-    const key = advisoryKeyString(row);
-    const list = out.get(key);
-    if (list === undefined) out.set(key, [advisory]);
-    else list.push(advisory);
+    const list = JSON.parse(row.advisories) as StoredAdvisory[];
+    // SQL sorted by byte order; JavaScript's is by UTF-16 code unit, which ids use elsewhere.
+    list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    out.set(advisoryKeyString(row), list);
   }
-  for (const list of out.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return out;
 }
 
