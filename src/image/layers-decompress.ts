@@ -68,7 +68,12 @@ export function decompressLayer(options: DecompressOptions) {
         });
         return;
       case 'gzip': {
-        const gunzip = pipeline(Readable.from(rest()), createGunzip(), () => undefined);
+        const gunzip = pipeline(
+          Readable.from(rest()),
+          // 256 KiB output chunks, not 16: each chunk costs a trip through the stages after.
+          createGunzip({ chunkSize: 256 * 1024 }),
+          () => undefined,
+        );
         try {
           for await (const chunk of gunzip) yield chunk as Buffer;
         } catch (error) {
