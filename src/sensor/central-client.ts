@@ -2,7 +2,7 @@
 // endpoints (central/routes/sensor.ts), each with a timeout, and the one retry helper: a few
 // quick attempts on network errors, 429 and 5xx, never on 401, 403 or another 4xx.
 
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { PalisadeError } from '../model/index.ts';
 import { backoffDelay } from './informer.ts';
@@ -75,17 +75,23 @@ export class CentralClient {
     return this.options.clusterId;
   }
 
+  /** The whole cluster, written object by object as the request goes out (snapshotPieces). */
   snapshot(body: { objects: readonly unknown[]; sensorVersion: string }): Promise<unknown> {
-    return this.call('POST', `api/v1/clusters/${this.options.clusterId}/snapshot`, body, 120_000);
+    return this.call(
+      'POST',
+      `api/v1/clusters/${this.options.clusterId}/snapshot`,
+      { pieces: () => snapshotPieces(body.objects, body.sensorVersion) },
+      120_000,
+    );
   }
 
   deltas(body: { events: readonly DeltaEvent[]; sensorVersion: string }): Promise<unknown> {
-    return this.call('POST', `api/v1/clusters/${this.options.clusterId}/deltas`, body);
+    return this.call('POST', `api/v1/clusters/${this.options.clusterId}/deltas`, { json: body });
   }
 
   async heartbeat(sensorVersion: string): Promise<void> {
     await this.call('POST', `api/v1/clusters/${this.options.clusterId}/heartbeat`, {
-      sensorVersion,
+      json: { sensorVersion },
     });
   }
 
@@ -98,14 +104,16 @@ export class CentralClient {
   }
 
   async recordEnforcement(report: EnforcementReport): Promise<void> {
-    await this.call('POST', `api/v1/clusters/${this.options.clusterId}/enforcement`, report);
+    await this.call('POST', `api/v1/clusters/${this.options.clusterId}/enforcement`, {
+      json: report,
+    });
   }
 
   /** One call with retries on network errors, 429 and 5xx (bounded, with backoff). */
   private async call(
     method: string,
     path: string,
-    body?: unknown,
+    body?: RequestBody,
     timeoutMs = this.options.timeoutMs ?? 30_000,
   ): Promise<unknown> {
     const attempts = this.options.attempts ?? 3;
@@ -120,17 +128,21 @@ export class CentralClient {
     }
   }
 
-  private once(method: string, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
+  private once(
+    method: string,
+    path: string,
+    body: RequestBody | undefined,
+    timeoutMs: number,
+  ): Promise<unknown> {
     const url = new URL(path, this.base);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const payload = body !== undefined && 'json' in body ? JSON.stringify(body.json) : undefined;
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.options.token}`,
       accept: 'application/json',
     };
-    if (payload !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(payload));
-    }
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    // A body in pieces goes out with chunked transfer encoding: no length is known up front.
+    if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const where = `${method} ${url.pathname}`;
     return new Promise((resolve, reject) => {
@@ -167,7 +179,57 @@ export class CentralClient {
           reject(new CentralError(status, `${where}: ${status}: ${message}`));
         });
       });
-      req.end(payload);
+      if (body !== undefined && 'pieces' in body)
+        writePieces(req, body.pieces()).catch((error: unknown) =>
+          req.destroy(error instanceof Error ? error : new Error(String(error))),
+        );
+      else req.end(payload);
     });
   }
+}
+
+/** A JSON body: a value serialised at once, or pieces of JSON text written as they are made. */
+type RequestBody = { readonly json: unknown } | { readonly pieces: () => Iterable<string> };
+
+/**
+ * A snapshot body as JSON text, one object at a time: with the objects already in memory (the
+ * informers' caches), the text of all of them is never held at once.
+ */
+export function* snapshotPieces(
+  objects: readonly unknown[],
+  sensorVersion: string,
+): Generator<string> {
+  yield `{"sensorVersion":${JSON.stringify(sensorVersion)},"objects":[`;
+  for (let i = 0; i < objects.length; i++)
+    yield (i === 0 ? '' : ',') + (JSON.stringify(objects[i]) ?? 'null');
+  yield ']}';
+}
+
+/** Pieces gathered to about this size before a write (fewer, larger chunks on the wire). */
+const writeSize = 64 * 1024;
+
+/** Writes pieces to a request, waiting for the socket to drain whenever its buffer is full. */
+async function writePieces(req: ClientRequest, pieces: Iterable<string>): Promise<void> {
+  let gathered = '';
+  for (const piece of pieces) {
+    gathered += piece;
+    if (gathered.length < writeSize) continue;
+    if (req.destroyed) return;
+    const more = req.write(gathered);
+    gathered = '';
+    if (!more) await drained(req);
+  }
+  if (!req.destroyed) req.end(gathered);
+}
+
+function drained(req: ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      req.off('drain', done);
+      req.off('close', done);
+      resolve();
+    };
+    req.once('drain', done);
+    req.once('close', done);
+  });
 }

@@ -16,5 +16,5 @@ export type { WatchedResource } from './resources.ts';
 export { isForwarded, sanitizeObject } from './sanitize.ts';
 export { listCluster } from './scan.ts';
 export type { ClusterListing } from './scan.ts';
-export { renderSensorManifest } from './manifest.ts';
+export { renderSensorManifest, sensorNodeOptions } from './manifest.ts';
 export type { SensorManifestOptions } from './manifest.ts';

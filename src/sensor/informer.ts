@@ -5,7 +5,7 @@
 // arrival (sanitize.ts). It reports changes; what to do with them is the Sensor's business.
 
 import type { Logger } from 'pino';
-import { KubeApiError, type KubeClient, type KubeObject } from './kube-client.ts';
+import { KubeApiError, type KubeClient, type KubeList, type KubeObject } from './kube-client.ts';
 import { apiVersionOf, collectionPath, type WatchedResource } from './resources.ts';
 import { sanitizeObject } from './sanitize.ts';
 
@@ -143,19 +143,22 @@ export class Informer {
     for (;;) {
       const query = new URLSearchParams({ limit: String(pageSize) });
       if (continueToken !== '') query.set('continue', continueToken);
-      let page: {
-        metadata?: { resourceVersion?: string; continue?: string };
-        items?: KubeObject[];
-      };
+      let page: KubeList;
       try {
-        page = (await this.client.request(
-          'GET',
+        // Items are sanitised as they arrive: the raw page is never held beside the cache.
+        page = await this.client.list(
           `${collectionPath(this.resource)}?${query.toString()}`,
-          {
-            signal,
-            timeoutMs: 120_000,
+          (raw) => {
+            const object = sanitizeObject(
+              raw,
+              this.resource.kind,
+              this.apiVersion,
+              this.sanitizeOptions,
+            );
+            items.set(objectKeyOf(object), object);
           },
-        )) as typeof page;
+          { signal, timeoutMs: 120_000 },
+        );
       } catch (error) {
         if (continueToken !== '' && isGone(error)) {
           // The continue token expired mid-list: start the list again from the top.
@@ -164,15 +167,6 @@ export class Informer {
           continue;
         }
         throw error;
-      }
-      for (const raw of page.items ?? []) {
-        const object = sanitizeObject(
-          raw,
-          this.resource.kind,
-          this.apiVersion,
-          this.sanitizeOptions,
-        );
-        items.set(objectKeyOf(object), object);
       }
       listVersion = page.metadata?.resourceVersion ?? listVersion;
       continueToken = page.metadata?.continue ?? '';

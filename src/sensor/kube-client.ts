@@ -1,19 +1,30 @@
-// The Sensor's Kubernetes API client: @kubernetes/client-node's KubeConfig for loading a
-// kubeconfig (or the in-cluster service account) and for authentication and TLS, and plain
-// node:http(s) requests on top, so objects stay exactly as the API server sent them (client-node's
-// typed models turn timestamps into Dates and drop unknown fields). Not an informer: informer.ts.
+// The Sensor's Kubernetes API client: plain node:http(s) requests, so objects stay exactly as the
+// API server sent them (client-node's typed models turn timestamps into Dates and drop unknown
+// fields), with the server, TLS and credentials of a kubeconfig or the in-cluster service account
+// (kube-config.ts). Not an informer: informer.ts.
 
-import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createInterface } from 'node:readline';
-import { KubeConfig } from '@kubernetes/client-node';
 import { PalisadeError, wrapError } from '../model/index.ts';
+import {
+  kubeAccessFromDefault,
+  kubeAccessFromFiles,
+  kubeAccessFromText,
+  type KubeAccess,
+} from './kube-config.ts';
+import { ListReader } from './list-reader.ts';
 
 export type KubeObject = Record<string, unknown> & {
   apiVersion?: string;
   kind?: string;
   metadata?: Record<string, unknown>;
 };
+
+/** A list response without its items (KubeClient.list hands them over one by one). */
+export interface KubeList {
+  readonly metadata?: { readonly resourceVersion?: string; readonly continue?: string };
+}
 
 export interface KubeResponse {
   readonly status: number;
@@ -53,55 +64,26 @@ function statusMessage(body: unknown): { reason: string; message: string } {
 }
 
 export class KubeClient {
-  private agent: Agent | undefined;
+  private constructor(private readonly access: KubeAccess) {}
 
-  private constructor(
-    private readonly config: KubeConfig,
-    /** The API server's base URL, without a trailing slash. */
-    readonly server: string,
-  ) {}
+  /** The API server's base URL, without a trailing slash. */
+  get server(): string {
+    return this.access.server;
+  }
 
   /**
-   * From a kubeconfig file; without one, client-node's default order: $KUBECONFIG,
-   * ~/.kube/config, then the in-cluster service account.
+   * From a kubeconfig file; without one, kubectl's default order: $KUBECONFIG, ~/.kube/config,
+   * then the in-cluster service account.
    */
   static fromKubeconfig(path?: string, context?: string): KubeClient {
-    const config = new KubeConfig();
-    try {
-      if (path === undefined) config.loadFromDefault();
-      else config.loadFromFile(path);
-      if (context !== undefined) config.setCurrentContext(context);
-    } catch (error) {
-      throw wrapError(`loading kubeconfig ${path ?? '(default)'}`, error, 'kubeconfig-invalid');
-    }
-    return KubeClient.fromConfig(config, path ?? '(default)');
+    return new KubeClient(
+      path === undefined ? kubeAccessFromDefault(context) : kubeAccessFromFiles([path], context),
+    );
   }
 
   /** From kubeconfig text (YAML or JSON). */
   static fromKubeconfigText(text: string): KubeClient {
-    const config = new KubeConfig();
-    try {
-      config.loadFromString(text);
-    } catch (error) {
-      throw wrapError('reading kubeconfig', error, 'kubeconfig-invalid');
-    }
-    return KubeClient.fromConfig(config, '(text)');
-  }
-
-  private static fromConfig(config: KubeConfig, where: string): KubeClient {
-    const cluster = config.getCurrentCluster();
-    if (cluster === null)
-      throw new PalisadeError('kubeconfig-invalid', `kubeconfig ${where} has no current cluster`);
-    return new KubeClient(config, cluster.server.replace(/\/+$/, ''));
-  }
-
-  /** TLS, proxy and auth options for one request; tokens are re-read (they rotate). */
-  private async options(): Promise<RequestOptions> {
-    const options: RequestOptions = {};
-    await this.config.applyToHTTPSOptions(options);
-    // One agent for the client's life (keep-alive); the fresh options carry current headers.
-    this.agent ??= options.agent as Agent;
-    return { ...options, agent: this.agent };
+    return new KubeClient(kubeAccessFromText(text));
   }
 
   private async open(
@@ -111,7 +93,7 @@ export class KubeClient {
     accept = 'application/json',
   ): Promise<IncomingMessage> {
     const url = new URL(this.server + path);
-    const base = await this.options();
+    const base = await this.access.requestOptions();
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = {
       ...(base.headers as Record<string, string> | undefined),
@@ -151,29 +133,49 @@ export class KubeClient {
 
   /** One JSON request; non-2xx answers throw KubeApiError with the Status message. */
   async request(method: string, path: string, options: KubeRequestOptions = {}): Promise<unknown> {
-    let response: IncomingMessage;
+    const response = await this.send(method, path, options);
+    const text = await readBody(response, options.timeoutMs ?? 60_000);
+    const body = parseAnswer(text);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw apiErrorOf(method, path, status, body);
+    return body;
+  }
+
+  /**
+   * A list (GET of a collection): each item goes to onItem as the response arrives
+   * (list-reader.ts), and the list comes back without them, for its metadata. A page is never
+   * held whole beside the objects made of it.
+   */
+  async list(
+    path: string,
+    onItem: (item: KubeObject) => void,
+    options: KubeRequestOptions = {},
+  ): Promise<KubeList> {
+    const response = await this.send('GET', path, options);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) {
+      const body = parseAnswer(await readBody(response, options.timeoutMs ?? 60_000));
+      throw apiErrorOf('GET', path, status, body);
+    }
+    const reader = new ListReader((item) => {
+      if (typeof item === 'object' && item !== null && !Array.isArray(item))
+        onItem(item as KubeObject);
+    });
+    await streamBody(response, options.timeoutMs ?? 60_000, (chunk) => reader.write(chunk));
+    const list = reader.end() as KubeList | null;
+    return list ?? {};
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    options: KubeRequestOptions,
+  ): Promise<IncomingMessage> {
     try {
-      response = await this.open(method, path, { timeoutMs: 30_000, ...options });
+      return await this.open(method, path, { timeoutMs: 30_000, ...options });
     } catch (error) {
       throw wrapError(`${method} ${path}`, error, 'kubernetes-unreachable');
     }
-    const text = await readBody(response, options.timeoutMs ?? 60_000);
-    let body: unknown = text;
-    try {
-      body = text === '' ? null : JSON.parse(text);
-    } catch {
-      // A non-JSON answer (a proxy's HTML page): kept as text for the error message.
-    }
-    const status = response.statusCode ?? 0;
-    if (status < 200 || status >= 300) {
-      const { reason, message } = statusMessage(body);
-      throw new KubeApiError(
-        status,
-        reason,
-        `${method} ${path}: ${status} ${reason}${message ? `: ${message}` : ''}`,
-      );
-    }
-    return body;
   }
 
   /**
@@ -231,9 +233,31 @@ export class KubeClient {
   }
 }
 
-function readBody(response: IncomingMessage, timeoutMs: number): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
+function parseAnswer(text: string): unknown {
+  try {
+    return text === '' ? null : JSON.parse(text);
+  } catch {
+    // A non-JSON answer (a proxy's HTML page): kept as text for the error message.
+    return text;
+  }
+}
+
+function apiErrorOf(method: string, path: string, status: number, body: unknown): KubeApiError {
+  const { reason, message } = statusMessage(body);
+  return new KubeApiError(
+    status,
+    reason,
+    `${method} ${path}: ${status} ${reason}${message ? `: ${message}` : ''}`,
+  );
+}
+
+/** Hands each chunk of a response body to onChunk, within a time and a size limit. */
+function streamBody(
+  response: IncomingMessage,
+  timeoutMs: number,
+  onChunk: (chunk: Buffer) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     let size = 0;
     const timer = setTimeout(() => {
       response.destroy(new Error(`response body not complete in ${timeoutMs} ms`));
@@ -244,11 +268,15 @@ function readBody(response: IncomingMessage, timeoutMs: number): Promise<string>
         response.destroy(new Error(`response body over ${maxBodyBytes} bytes`));
         return;
       }
-      chunks.push(chunk);
+      try {
+        onChunk(chunk);
+      } catch (error) {
+        response.destroy(error instanceof Error ? error : new Error(String(error)));
+      }
     });
     response.once('end', () => {
       clearTimeout(timer);
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      resolve();
     });
     response.once('error', (error) => {
       clearTimeout(timer);
@@ -259,4 +287,10 @@ function readBody(response: IncomingMessage, timeoutMs: number): Promise<string>
       if (!response.complete) reject(new Error('connection closed before the body was complete'));
     });
   });
+}
+
+async function readBody(response: IncomingMessage, timeoutMs: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  await streamBody(response, timeoutMs, (chunk) => chunks.push(chunk));
+  return Buffer.concat(chunks).toString('utf8');
 }

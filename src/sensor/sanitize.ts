@@ -130,24 +130,35 @@ export function sanitizeObject(
   return { ...object, metadata: kept };
 }
 
-/** What enforcement (pods of a workload) and metrics need of an object Central does not store. */
+/**
+ * What the Sensor itself needs of an object Central does not store (a controller's pods and
+ * replica sets, nodes): its identity and version (relists compare versions), its labels (pod
+ * enforcement selects by them), its controller (isForwarded), and of a pod where it runs and
+ * its containers' IDs and state (issue 4: the runtime side maps container IDs to pods). Nothing
+ * else of spec or status: at 20,000 pods every field kept costs megabytes (bench/sensor.ts).
+ */
 function slimObject(object: KubeObject, metadata: Record<string, unknown>): KubeObject {
+  const kept = pick(metadata, [
+    'name',
+    'namespace',
+    'uid',
+    'resourceVersion',
+    'labels',
+    'deletionTimestamp',
+  ]);
+  const owners = metadata['ownerReferences'];
+  if (Array.isArray(owners))
+    kept['ownerReferences'] = owners.map((owner) =>
+      pick(record(owner) ?? {}, ['kind', 'name', 'controller']),
+    );
   const slim: KubeObject = {
     apiVersion: object.apiVersion ?? '',
     kind: object.kind ?? '',
-    metadata: pick(metadata, [
-      'name',
-      'namespace',
-      'uid',
-      'resourceVersion',
-      'labels',
-      'ownerReferences',
-      'deletionTimestamp',
-    ]),
+    metadata: kept,
   };
-  const spec = record(object['spec']);
-  const status = record(object['status']);
   if (object.kind === 'Pod') {
+    const spec = record(object['spec']);
+    const status = record(object['status']);
     slim['spec'] = pick(spec ?? {}, ['nodeName']);
     const containers = Array.isArray(status?.['containerStatuses'])
       ? (status['containerStatuses'] as unknown[]).map((c) =>
