@@ -99,7 +99,7 @@ export function benchManifest(workloads: number): string {
 
 export function runCheckBench(
   workloads = Number(process.env.BENCH_WORKLOADS ?? 10_000),
-  rounds = 3,
+  rounds = 5,
 ): string {
   const text = benchManifest(workloads);
   const policies = selectPolicySet(loadBuiltinPolicies(), 'default').map((p) => compilePolicy(p));

@@ -17,7 +17,7 @@ export { selectorMatches, mapSelectorMatches } from './labels.ts';
 
 import type { ClusterObject, InputProblem, ManifestObject } from '../model/index.ts';
 import { normaliseObject } from './normalize.ts';
-import { deriveContexts } from './derive.ts';
+import { deriveContextsInPlace } from './derive.ts';
 
 /** Normalises a set of manifest objects and derives cross-object context; unknown kinds are skipped. */
 export function normaliseAll(objects: readonly ManifestObject[]): {
@@ -40,5 +40,5 @@ export function normaliseAll(objects: readonly ManifestObject[]): {
       });
     }
   }
-  return { objects: deriveContexts(normalised), problems };
+  return { objects: deriveContextsInPlace(normalised), problems };
 }
