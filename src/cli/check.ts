@@ -10,7 +10,6 @@ import { checkObjects, compilePolicy } from '../policy/index.ts';
 import { buildReport, writers } from '../report/index.ts';
 import type { SeverityName } from '../report/index.ts';
 import { centralTarget, postToCentral } from './central-client.ts';
-import { checkWithImageScans } from './check-images.ts';
 import { loadConfig } from './config.ts';
 import { addCheckOptions, selectPolicies, splitList } from './policies.ts';
 import type { CliContext } from './context.ts';
@@ -90,7 +89,10 @@ async function runCheck(paths: string[], flags: CheckFlags, context: CliContext)
   if (central === undefined) {
     const compiled: CompiledPolicy[] = policies.map((p) => compilePolicy(p));
     result = flags.scanImages
-      ? await checkWithImageScans(manifests.objects, compiled, context)
+      ? // The image scanner and its database load only for --scan-images.
+        await (
+          await import('./check-images.ts')
+        ).checkWithImageScans(manifests.objects, compiled, context)
       : checkObjects(manifests.objects, compiled);
     evaluated = compiled.map((c) => ({ ...c.policy, subject: c.subject }));
   } else {

@@ -4,20 +4,42 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PalisadeError } from '../model/index.ts';
-import { registerCheck } from './check.ts';
-import { registerImage } from './image.ts';
 import type { CliContext } from './context.ts';
-import { registerPolicy } from './policy.ts';
-import { registerServe } from './serve.ts';
-import { registerSensor } from './sensor.ts';
-import { registerCluster } from './cluster.ts';
-import { registerVulnDb } from './vulndb.ts';
 
 const version = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
     version: string;
   }
 ).version;
+
+type Register = (program: Command, context: CliContext) => void;
+
+/**
+ * Each command's module, loaded when that command runs: Central, PGlite, the image scanner and
+ * the Sensor are each tens of MB of modules, which `palisade check` in CI has no use for.
+ * In help's order.
+ */
+const commands: Readonly<Record<string, () => Promise<Register>>> = {
+  check: async () => (await import('./check.ts')).registerCheck,
+  policy: async () => (await import('./policy.ts')).registerPolicy,
+  serve: async () => (await import('./serve.ts')).registerServe,
+  sensor: async () => (await import('./sensor.ts')).registerSensor,
+  cluster: async () => (await import('./cluster.ts')).registerCluster,
+  image: async () => (await import('./image.ts')).registerImage,
+  vulndb: async () => (await import('./vulndb.ts')).registerVulnDb,
+};
+
+/**
+ * The command the arguments name, alone; none for --version alone; every command for help, a
+ * bare call or a typo (commander lists them, or suggests one).
+ */
+async function commandsFor(argv: readonly string[]): Promise<Register[]> {
+  const name = argv.find((arg) => !arg.startsWith('-'));
+  if (name === undefined && (argv.includes('--version') || argv.includes('-V'))) return [];
+  const chosen =
+    name !== undefined && Object.hasOwn(commands, name) ? [name] : Object.keys(commands);
+  return Promise.all(chosen.map((key) => (commands[key] as () => Promise<Register>)()));
+}
 
 export async function runCli(
   argv: readonly string[],
@@ -34,13 +56,7 @@ export async function runCli(
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
-  registerCheck(program, context);
-  registerPolicy(program, context);
-  registerServe(program, context);
-  registerSensor(program, context);
-  registerCluster(program, context);
-  registerImage(program, context);
-  registerVulnDb(program, context);
+  for (const register of await commandsFor(argv)) register(program, context);
   try {
     await program.parseAsync(
       argv.filter((a) => a !== '--debug'),
@@ -65,6 +81,11 @@ export async function runCli(
 
 /** Runs the CLI on this process's arguments and streams; bin/palisade calls it. */
 export async function main(): Promise<void> {
+  // A reader that stops early (`palisade policy list | head`) is not an error worth a trace.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   process.exitCode = await runCli(process.argv.slice(2), {
     cwd: process.cwd(),
     stdin: process.stdin,
