@@ -125,22 +125,34 @@ function isExcluded(
   });
 }
 
-/** Values of `values` that satisfy a predicate, for the message; all values when inverted. */
+/** Values of `values` that satisfy a predicate, for the message; null when none does. */
 function matchGroupValues(
   values: readonly FieldValue[],
-  predicates: readonly ((v: FieldValue) => boolean)[],
+  predicates: readonly ValuePredicate[],
   and: boolean,
 ): FieldValue[] | null {
+  // Loops rather than find/filter/some: this runs for every group of every violation.
+  const hits: FieldValue[] = [];
   if (and) {
-    const hits: FieldValue[] = [];
-    for (const predicate of predicates) {
-      const hit = values.find(predicate);
+    for (let p = 0; p < predicates.length; p++) {
+      const predicate = predicates[p] as ValuePredicate;
+      let hit: FieldValue | undefined;
+      for (let v = 0; v < values.length && hit === undefined; v++)
+        if (predicate(values[v] as FieldValue)) hit = values[v];
       if (hit === undefined) return null;
       hits.push(hit);
     }
     return hits;
   }
-  const hits = values.filter((v) => predicates.some((p) => p(v)));
+  for (let v = 0; v < values.length; v++) {
+    const value = values[v] as FieldValue;
+    for (let p = 0; p < predicates.length; p++) {
+      if ((predicates[p] as ValuePredicate)(value)) {
+        hits.push(value);
+        break;
+      }
+    }
+  }
   return hits.length > 0 ? hits : null;
 }
 
