@@ -91,6 +91,23 @@ describe('OCI image layout directories', () => {
     );
   });
 
+  it('says a path is missing, or holds no layout, instead of asking a registry for it', async () => {
+    await assert.rejects(
+      openImageSource(join(work, 'missing.tar')),
+      expectCode('image-not-found', /missing\.tar: no such file or directory/),
+    );
+    await assert.rejects(
+      openImageSource('./no-such-dir'),
+      expectCode('image-not-found', /no-such-dir: no such file or directory/),
+    );
+    await assert.rejects(
+      openImageSource(work),
+      expectCode('image-source-invalid', /a directory without an OCI layout/),
+    );
+    // A plain reference still goes to its registry.
+    assert.equal((await openImageSource('registry.example.com/app:1')).kind, 'registry');
+  });
+
   it('selects the platform from an index in the layout', async () => {
     const image = await readImage(await openImageSource(`oci:${layoutDir}:multi`), {
       keep: keepAll,

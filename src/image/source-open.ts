@@ -3,6 +3,7 @@
 // registry reference.
 
 import { stat } from 'node:fs/promises';
+import { PalisadeError } from '../model/index.ts';
 import { OciLayoutSource } from './source-oci-layout.ts';
 import { DockerArchiveSource } from './source-docker-archive.ts';
 import { RegistryImageSource } from './source-registry.ts';
@@ -59,5 +60,16 @@ export async function openImageSource(
   const [path, name] = splitName(reference);
   if (name !== undefined && (await kindOf(path)) === 'layout')
     return new OciLayoutSource(path, name);
+  if (kind === 'directory')
+    throw new PalisadeError(
+      'image-source-invalid',
+      `${reference}: a directory without an OCI layout (no oci-layout file)`,
+      { status: 422 },
+    );
+  // What reads as a path is never sent to a registry: say that the file is not there.
+  if (/^(?:\.{0,2}\/|~\/)|\.tar$/.test(path))
+    throw new PalisadeError('image-not-found', `${path}: no such file or directory`, {
+      status: 404,
+    });
   return new RegistryImageSource(reference, options);
 }
