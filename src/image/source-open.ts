@@ -58,18 +58,20 @@ export async function openImageSource(
   if (kind === 'layout') return new OciLayoutSource(reference, undefined);
   if (kind === 'file') return new DockerArchiveSource(reference, undefined);
   const [path, name] = splitName(reference);
-  if (name !== undefined && (await kindOf(path)) === 'layout')
-    return new OciLayoutSource(path, name);
-  if (kind === 'directory')
-    throw new PalisadeError(
-      'image-source-invalid',
-      `${reference}: a directory without an OCI layout (no oci-layout file)`,
-      { status: 422 },
-    );
-  // What reads as a path is never sent to a registry: say that the file is not there.
-  if (/^(?:\.{0,2}\/|~\/)|\.tar$/.test(path))
+  const pathKind = name === undefined ? kind : await kindOf(path);
+  if (name !== undefined && pathKind === 'layout') return new OciLayoutSource(path, name);
+  // What reads as a path is never sent to a registry ("nginx" may be a folder here and an image
+  // there; "./nginx", "/srv/nginx" and "nginx.tar" are paths).
+  if (/^(?:\.{0,2}\/|~\/)|\.tar$/.test(path)) {
+    if (pathKind === 'directory')
+      throw new PalisadeError(
+        'image-source-invalid',
+        `${path}: a directory without an OCI layout (no oci-layout file)`,
+        { status: 422 },
+      );
     throw new PalisadeError('image-not-found', `${path}: no such file or directory`, {
       status: 404,
     });
+  }
   return new RegistryImageSource(reference, options);
 }
