@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { mergeAliasedVulnerabilities, scanImage } from '../image/index.ts';
 import type { DockerAuthConfig } from '../image/index.ts';
+import { parseImageRef } from '../k8s/index.ts';
 import { PalisadeError } from '../model/index.ts';
 import { fetchAndMatchPackages, openVulnDb } from '../vuln/index.ts';
 import type { VulnDb } from '../vuln/index.ts';
@@ -52,6 +53,25 @@ export interface ImageScanningOptions {
 }
 
 const minute = 60_000;
+
+/**
+ * Says whether a failed scan is worth a warning: the first failure from each registry in a
+ * window is; the rest of that window are logged at debug. A registry that is unreachable (an
+ * air-gapped demo, a registry down) fails every image it serves, and one line says so.
+ */
+export class FailureLogThrottle {
+  private readonly warnedAt = new Map<string, number>();
+
+  constructor(private readonly windowMs = 10 * minute) {}
+
+  /** True when this failure of `registry` at `now` should be a warning. */
+  shouldWarn(registry: string, now: number): boolean {
+    const last = this.warnedAt.get(registry);
+    if (last !== undefined && now - last < this.windowMs) return false;
+    this.warnedAt.set(registry, now);
+    return true;
+  }
+}
 
 /** Backoff after a failed attempt: 1, 2, 4 … minutes, at most 6 hours. */
 function retryDelay(attempts: number): number {
@@ -141,6 +161,7 @@ export class ImageScanWorker {
   private unsubscribe: (() => void) | undefined;
   private lastImportSeen: string | undefined;
   private expiriesCheckedAt = new Date().toISOString();
+  private readonly failureLogs = new FailureLogThrottle();
 
   constructor(db: Database, logger: Logger, options: ImageScanningOptions = {}) {
     this.db = db;
@@ -230,11 +251,17 @@ export class ImageScanWorker {
       const message = error instanceof Error ? error.message : String(error);
       // A scan cut short by shutdown is taken again at once by whichever replica runs next.
       await failImageScanJob(this.db, job, message, this.stopped ? 0 : retryDelay(job.attempts));
-      if (!this.stopped)
-        this.logger.warn(
-          { image: job.reference, attempts: job.attempts, err: message },
-          'image scan failed',
-        );
+      if (!this.stopped) {
+        const registry = parseImageRef(job.reference).registry;
+        const fields = { image: job.reference, registry, attempts: job.attempts, err: message };
+        // Every failure is on its job (last_error); the log names each registry once a window.
+        if (this.failureLogs.shouldWarn(registry, Date.now()))
+          this.logger.warn(
+            fields,
+            'image scan failed (further failures from this registry for the next 10 minutes are logged at debug)',
+          );
+        else this.logger.debug(fields, 'image scan failed');
+      }
       return true;
     }
     await redetect(this.db, await clustersUsingImage(this.db, digest));

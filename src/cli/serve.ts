@@ -27,6 +27,8 @@ interface ServeFlags {
   tlsKey?: string;
   bodyLimit: string;
   demo?: boolean;
+  /** false with --no-image-scanning. */
+  imageScanning: boolean;
 }
 
 function parsePort(text: string): number {
@@ -57,6 +59,10 @@ export function registerServe(program: Command, context: CliContext): void {
     .option('--tls-key <file>', 'TLS private key (PEM); needs --tls-cert')
     .option('--body-limit <bytes>', 'largest request body in bytes', String(10 * 1024 * 1024))
     .option('--demo', 'load the bundled demo cluster (demo/manifests) through ingest at start')
+    .option(
+      '--no-image-scanning',
+      "do not pull and scan the images workloads use (sites that can't reach their registries)",
+    )
     .action(async (flags: ServeFlags) => {
       const port = parsePort(flags.port);
       const bodyLimit = Number(flags.bodyLimit);
@@ -76,7 +82,11 @@ export function registerServe(program: Command, context: CliContext): void {
       const url = flags.databaseUrl ?? process.env['DATABASE_URL'];
       const dataDir = resolve(context.cwd, flags.dataDir);
       // JSON lines on stderr (pino's default format); data and the one-time token on stdout.
-      const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info' }, pino.destination(2));
+      // The demo logs warnings and errors only, so its instructions on stdout stay readable.
+      const logger = pino(
+        { level: process.env['LOG_LEVEL'] ?? (flags.demo === true ? 'warn' : 'info') },
+        pino.destination(2),
+      );
       const db = await openDatabase(url !== undefined && url !== '' ? { url } : { dataDir });
       try {
         const envToken = process.env['PALISADE_ADMIN_TOKEN'];
@@ -93,6 +103,7 @@ export function registerServe(program: Command, context: CliContext): void {
           logger,
           bodyLimit,
           processMetrics: true,
+          ...(flags.imageScanning ? {} : { imageScanning: false as const }),
           ...(https === undefined ? {} : { https }),
         });
         if (flags.demo === true) {
