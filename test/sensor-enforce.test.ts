@@ -12,6 +12,7 @@ import { KubeClient, Sensor, unsatisfiableNodeLabel } from '../src/sensor/index.
 import { startSimCluster, type SimCluster } from '../src/simcluster/index.ts';
 import { openDatabase, type Database } from '../src/store/index.ts';
 import { waitFor } from './kit/processes.ts';
+import { centralApi } from './kit/central-api.ts';
 
 const adminToken = 'pal_sensor-enforce-admin';
 
@@ -43,14 +44,7 @@ describe('Sensor enforcement against the simulated cluster', () => {
   let centralUrl = '';
   let clusterId = '';
 
-  const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    const response = await fetch(`${centralUrl}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    });
-    assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
-    return (await response.json()) as T;
-  };
+  const api = centralApi(() => centralUrl, adminToken);
 
   before(async () => {
     db = await openDatabase();

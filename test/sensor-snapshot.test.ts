@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { createCentral } from '../src/central/index.ts';
 import { CentralClient } from '../src/sensor/index.ts';
 import { openDatabase, type Database } from '../src/store/index.ts';
+import { centralApi } from './kit/central-api.ts';
 
 const adminToken = 'pal_sensor-snapshot-admin';
 
@@ -38,14 +39,7 @@ describe('the snapshot the Sensor sends', () => {
   let failNext = 0;
   let proxy: Server | undefined;
 
-  const api = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    const response = await fetch(`${centralUrl}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    });
-    assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
-    return (await response.json()) as T;
-  };
+  const api = centralApi(() => centralUrl, adminToken);
 
   before(async () => {
     db = await openDatabase();
