@@ -100,6 +100,9 @@ export interface OpenedVulnStore {
   close(): Promise<void>;
 }
 
+/** How long a command waits for another process using the embedded vulnerability database. */
+const vulnDbLockWaitMs = 10 * 60_000;
+
 /** Opens the database's store; without `create`, an absent PGlite database gives undefined. */
 export async function openVulnStore(
   target: VulnDbTarget,
@@ -107,8 +110,11 @@ export async function openVulnStore(
 ): Promise<OpenedVulnStore | undefined> {
   if (target.kind === 'pglite' && checkPgliteDir(target.dir, create) === 'absent' && !create)
     return undefined;
+  // Parallel scans (CI jobs on one runner) share the cache directory: wait for each other.
   const db = await openDatabase(
-    target.kind === 'pglite' ? { dataDir: target.dir } : { url: target.url, poolSize: 2 },
+    target.kind === 'pglite'
+      ? { dataDir: target.dir, lockWaitMs: vulnDbLockWaitMs }
+      : { url: target.url, poolSize: 2 },
   );
   return {
     store: osvRecordStore(db, describeTarget(target)),

@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pglite';
 import pg from 'pg';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { PalisadeError } from '../model/index.ts';
 import { applyMigrations } from './migrate.ts';
 import { isReadOnly, WriteClock, writeChannel } from './write-clock.ts';
@@ -26,15 +27,19 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
-/** A data directory for PGlite (omitted: in memory), or the URL of a PostgreSQL server. */
+/**
+ * A data directory for PGlite (omitted: in memory), or the URL of a PostgreSQL server. A data
+ * directory is locked to one process (data-dir-lock.ts); `lockWaitMs` is how long to wait for
+ * another process to let go (default 0: fail at once, naming it).
+ */
 export type OpenDatabaseOptions =
-  | { readonly dataDir?: string; readonly url?: undefined }
+  | { readonly dataDir?: string; readonly url?: undefined; readonly lockWaitMs?: number }
   | { readonly url: string; readonly poolSize?: number };
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const db =
     options.url === undefined
-      ? await openPglite(options.dataDir)
+      ? await openPglite(options.dataDir, options.lockWaitMs ?? 0)
       : openPostgres(options.url, options);
   try {
     await applyMigrations(db);
@@ -64,13 +69,18 @@ export function isUniqueViolation(error: unknown): boolean {
   return error instanceof PalisadeError && error.details['sqlState'] === '23505';
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
-  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+async function openPglite(dataDir: string | undefined, lockWaitMs: number): Promise<Database> {
+  let lock: DataDirLock | undefined;
+  if (dataDir !== undefined) {
+    await mkdir(dataDir, { recursive: true });
+    lock = await lockDataDir(dataDir, lockWaitMs);
+  }
   let pglite: PGlite;
   try {
     // relaxedDurability stays false: a query resolves only after its writes reached the files.
     pglite = await PGlite.create(dataDir === undefined ? {} : { dataDir });
   } catch (error) {
+    lock?.release();
     throw new PalisadeError(
       'store-unavailable',
       `opening the embedded database${dataDir === undefined ? '' : ` in ${dataDir}`}: ${String(error)}`,
@@ -110,7 +120,11 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       }
     },
     async close() {
-      if (!pglite.closed) await pglite.close();
+      try {
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
