@@ -4,6 +4,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { createCentral, seedBuiltinPolicies } from '../src/central/index.ts';
 import type { Policy } from '../src/model/index.ts';
@@ -413,6 +414,52 @@ for (const backend of centralBackends) {
           const body = response.json<ErrorJson>();
           assert.equal(body.error.code, 'body-too-large');
           assert.match(body.error.message, /1024 bytes/);
+          assert.equal((await listClusters(db())).total, before.total);
+        } finally {
+          await small.close();
+        }
+      });
+
+      it('a gzip body is decoded; a gzip bomb is a 413, corrupt gzip a 400, other encodings 415', async () => {
+        const small = await createCentral({
+          db: db(),
+          bodyLimit: 64 * 1024,
+          seedBuiltinPolicies: false,
+        });
+        try {
+          const post = (payload: Buffer, encoding: string) =>
+            small.inject({
+              method: 'POST',
+              url: '/api/v1/clusters',
+              headers: {
+                ...adminHeader,
+                'content-type': 'application/json',
+                'content-encoding': encoding,
+              },
+              payload,
+            });
+          const made = await post(gzipSync(JSON.stringify({ name: 'zipped' })), 'gzip');
+          assert.equal(made.statusCode, 201, made.body);
+          assert.equal(made.json<{ cluster: { name: string } }>().cluster.name, 'zipped');
+          const before = await listClusters(db());
+          // 50 MB of padding in under 100 KB: the limit applies to the decoded bytes.
+          const bomb = gzipSync(
+            Buffer.concat([
+              Buffer.from('{"name":"bomb","labels":{"pad":"'),
+              Buffer.alloc(50 * 1024 * 1024, 0x61),
+              Buffer.from('"}}'),
+            ]),
+          );
+          assert.ok(bomb.length < 100 * 1024);
+          const exploded = await post(bomb, 'gzip');
+          assert.equal(exploded.statusCode, 413);
+          assert.equal(exploded.json<ErrorJson>().error.code, 'body-too-large');
+          const corrupt = await post(Buffer.from('not gzip at all'), 'gzip');
+          assert.equal(corrupt.statusCode, 400);
+          assert.match(corrupt.json<ErrorJson>().error.message, /gzip content is corrupt/);
+          const brotli = await post(Buffer.from('{}'), 'br');
+          assert.equal(brotli.statusCode, 415);
+          assert.match(brotli.json<ErrorJson>().error.message, /content-encoding 'br'/);
           assert.equal((await listClusters(db())).total, before.total);
         } finally {
           await small.close();

@@ -98,6 +98,7 @@ describe('the snapshot the Sensor sends', () => {
     const [request] = snapshotRequests;
     assert.equal(request?.headers['transfer-encoding'], 'chunked');
     assert.equal(request?.headers['content-length'], undefined);
+    assert.equal(request?.headers['content-encoding'], 'gzip');
     const page = await api<{ total: number }>(`/api/v1/deployments?cluster=${clusterId}&limit=1`);
     assert.equal(page.total, 600);
   });

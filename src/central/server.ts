@@ -27,6 +27,7 @@ import {
 import { installAuth } from './auth.ts';
 import { BackgroundJobs } from './jobs.ts';
 import { installErrorHandling } from './errors.ts';
+import { installRequestDecoding } from './request-encoding.ts';
 import { registerClusterRoutes } from './routes/clusters.ts';
 import { registerPolicyRoutes } from './routes/policies.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -82,6 +83,7 @@ export async function createCentral(options: CentralOptions): Promise<FastifyIns
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app, { bodyLimit });
+  installRequestDecoding(app);
   installAuth(app, db, { publicPrefixes: [docsPrefix] });
   const metrics = installMetrics(app, options.processMetrics ?? false);
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -168,7 +169,7 @@ export async function startCentralProcess(
   }
 }
 
-/** An HTTP relay to a changeable target that keeps every request body it forwards. */
+/** An HTTP relay to a changeable target that keeps every request body it forwards (decoded). */
 export class RecordingRelay {
   readonly bodies: string[] = [];
   target: string | undefined;
@@ -181,7 +182,10 @@ export class RecordingRelay {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
-        this.bodies.push(body.toString('utf8'));
+        // What was sent, as text: the Sensor gzips its bodies (content-encoding).
+        const text =
+          req.headers['content-encoding'] === 'gzip' && body.length > 0 ? gunzipSync(body) : body;
+        this.bodies.push(text.toString('utf8'));
         if (this.target === undefined) {
           res.writeHead(502).end('{"error":{"code":"bad-gateway","message":"Central is down"}}');
           return;
