@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startSimCluster, type JsonObject, type SimCluster } from '../src/simcluster/index.ts';
 import { kubeBinaries } from './kit/kube-binaries.ts';
+import { selfSignedCertificate } from './kit/processes.ts';
 
 const run = promisify(execFile);
 
@@ -35,35 +36,17 @@ before(async () => {
   kubectlPath = (await kubeBinaries()).kubectl;
 });
 
-/** A throwaway self-signed certificate for 127.0.0.1, made with the openssl CLI. */
-async function selfSignedCertificate(dir: string): Promise<{ cert: string; key: string }> {
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=simcluster',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
-  return { cert: await readFile(cert, 'utf8'), key: await readFile(key, 'utf8') };
+/** A throwaway self-signed certificate for 127.0.0.1 (the kit's), as PEM text. */
+async function selfSignedPem(dir: string): Promise<{ cert: string; key: string }> {
+  const { certFile, keyFile } = await selfSignedCertificate(dir);
+  return { cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8') };
 }
 
 /** A cluster and a kubectl bound to it; with a token the cluster speaks HTTPS, as kubectl sends tokens only over TLS. */
 async function harness(token?: string): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'palisade-simcluster-'));
   const cluster = await startSimCluster(
-    token === undefined ? {} : { token, tls: await selfSignedCertificate(dir) },
+    token === undefined ? {} : { token, tls: await selfSignedPem(dir) },
   );
   const kubeconfig = join(dir, 'kubeconfig');
   await writeFile(kubeconfig, cluster.kubeconfig());

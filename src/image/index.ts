@@ -37,8 +37,13 @@ export type { Analyzer, AnalyzerInput, AnalyzerResult, FileInfo } from './analyz
 export { detectOsRelease, distroEcosystem } from './analyzers/os-release.ts';
 export { openZip, openZipFile, ZipError } from './analyzers/zip.ts';
 export type { ZipArchive, ZipFile } from './analyzers/zip.ts';
-export { scanImage, analyzerFiles, mergeAliasedVulnerabilities } from './scan.ts';
-export type { ScanImageOptions } from './scan.ts';
+export {
+  scanImage,
+  analyzerFiles,
+  matchScanComponents,
+  mergeAliasedVulnerabilities,
+} from './scan.ts';
+export type { MatchedComponents, ScanImageOptions } from './scan.ts';
 export {
   parseIgnoreFile,
   readIgnoreFile,

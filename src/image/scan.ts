@@ -20,7 +20,7 @@ import type { AdvisorySource, VulnDbStatus } from '../vuln/index.ts';
 import { analyzers as defaultAnalyzers } from './analyzers/all.ts';
 import { analyzeImage, wantsFile } from './analyzers/registry.ts';
 import type { Analyzer, ImageFile } from './analyzers/types.ts';
-import { applyIgnoreRules } from './ignore-file.ts';
+import { applyIgnoreRules, type IgnoreOutcome } from './ignore-file.ts';
 import type { ImageFileSystem } from './layers-flatten.ts';
 import type { ImageLimits } from './limits.ts';
 import { readImage } from './read-image.ts';
@@ -140,6 +140,48 @@ export function mergeAliasedVulnerabilities(
   return out;
 }
 
+/** What a scan says of its vulnerabilities, from its components (an image's or an SBOM's). */
+export interface MatchedComponents {
+  readonly vulnerabilities: IgnoreOutcome['kept'];
+  readonly vulnerabilityDb: VulnerabilityDbInfo;
+  readonly ignored: IgnoreOutcome['ignored'];
+  readonly expiredIgnores: IgnoreOutcome['expired'];
+}
+
+/**
+ * Matches components against the database when there is one (one prefetch, aliases merged),
+ * then applies the ignore rules at `now`; without a database nothing is matched and says so.
+ */
+export async function matchScanComponents(
+  components: readonly Component[],
+  options: {
+    readonly vulnDb?: ScanImageOptions['vulnDb'];
+    readonly ignore?: readonly VulnerabilityIgnoreRule[];
+  },
+  now: Date,
+): Promise<MatchedComponents> {
+  let vulnerabilities: Vulnerability[] = [];
+  let vulnerabilityDb: VulnerabilityDbInfo = { matched: false, records: 0 };
+  if (options.vulnDb !== undefined) {
+    vulnerabilities = mergeAliasedVulnerabilities(
+      await fetchAndMatchPackages(options.vulnDb, components),
+    );
+    const status = options.vulnDb.status?.();
+    vulnerabilityDb = {
+      matched: true,
+      records: status?.records ?? 0,
+      ...(status?.lastImport === undefined ? {} : { lastImport: status.lastImport }),
+    };
+  }
+  const outcome = applyIgnoreRules(vulnerabilities, options.ignore ?? [], now);
+  return {
+    vulnerabilities: outcome.kept,
+    vulnerabilityDb,
+    ignored: outcome.ignored,
+    expiredIgnores: outcome.expired,
+  };
+}
+
 /** Scans one image: `ref` is a registry reference, oci:<dir>[:name], a layout dir or a .tar. */
 export async function scanImage(ref: string, options: ScanImageOptions = {}): Promise<ImageScan> {
   const list = options.analyzers ?? defaultAnalyzers;
@@ -177,26 +219,13 @@ export async function scanImage(ref: string, options: ScanImageOptions = {}): Pr
       message,
     })),
   ];
-  let vulnerabilities: Vulnerability[] = [];
-  let vulnerabilityDb: VulnerabilityDbInfo = { matched: false, records: 0 };
-  if (options.vulnDb !== undefined) {
-    vulnerabilities = mergeAliasedVulnerabilities(
-      await fetchAndMatchPackages(options.vulnDb, analysis.components),
-    );
-    const status = options.vulnDb.status?.();
-    vulnerabilityDb = {
-      matched: true,
-      records: status?.records ?? 0,
-      ...(status?.lastImport === undefined ? {} : { lastImport: status.lastImport }),
-    };
-  }
-  const outcome = applyIgnoreRules(vulnerabilities, options.ignore ?? [], now);
+  const matched = await matchScanComponents(analysis.components, options, now);
   return {
     image: ref,
     digest: read.digest,
     ...(analysis.os === undefined ? {} : { os: analysis.os }),
     components: analysis.components,
-    vulnerabilities: outcome.kept,
+    vulnerabilities: matched.vulnerabilities,
     findings,
     scannedAt: now.toISOString(),
     config: configFacts(read),
@@ -206,8 +235,8 @@ export async function scanImage(ref: string, options: ScanImageOptions = {}): Pr
       ...(entry.created === undefined ? {} : { created: entry.created }),
       emptyLayer: entry.empty_layer === true,
     })),
-    vulnerabilityDb,
-    ignored: outcome.ignored,
-    expiredIgnores: outcome.expired,
+    vulnerabilityDb: matched.vulnerabilityDb,
+    ignored: matched.ignored,
+    expiredIgnores: matched.expiredIgnores,
   };
 }

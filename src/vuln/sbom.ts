@@ -10,13 +10,10 @@ import type {
   ComponentType,
   ImageScan,
   OsRelease,
-  Vulnerability,
-  VulnerabilityDbInfo,
   VulnerabilityIgnoreRule,
 } from '../model/index.ts';
 import { PalisadeError } from '../model/index.ts';
-import { applyIgnoreRules, distroEcosystem, mergeAliasedVulnerabilities } from '../image/index.ts';
-import { fetchAndMatchPackages } from './match.ts';
+import { distroEcosystem, matchScanComponents } from '../image/index.ts';
 import type { AdvisorySource } from './match.ts';
 import type { VulnDbStatus } from './store.ts';
 
@@ -361,25 +358,12 @@ export async function scanSbom(
   options: ScanSbomOptions = {},
 ): Promise<ImageScan> {
   const now = (options.now ?? (() => new Date()))();
-  let vulnerabilities: Vulnerability[] = [];
-  let vulnerabilityDb: VulnerabilityDbInfo = { matched: false, records: 0 };
-  if (options.vulnDb !== undefined) {
-    vulnerabilities = mergeAliasedVulnerabilities(
-      await fetchAndMatchPackages(options.vulnDb, sbom.components),
-    );
-    const status = options.vulnDb.status?.();
-    vulnerabilityDb = {
-      matched: true,
-      records: status?.records ?? 0,
-      ...(status?.lastImport === undefined ? {} : { lastImport: status.lastImport }),
-    };
-  }
-  const outcome = applyIgnoreRules(vulnerabilities, options.ignore ?? [], now);
+  const matched = await matchScanComponents(sbom.components, options, now);
   return {
     image: sbom.name ?? source,
     ...(sbom.os === undefined ? {} : { os: sbom.os }),
     components: sbom.components,
-    vulnerabilities: outcome.kept,
+    vulnerabilities: matched.vulnerabilities,
     findings: sbom.problems.map((message) => ({
       analyzer: `sbom-${sbom.format}`,
       code: 'sbom-entry-skipped',
@@ -387,8 +371,8 @@ export async function scanSbom(
       message,
     })),
     scannedAt: now.toISOString(),
-    vulnerabilityDb,
-    ignored: outcome.ignored,
-    expiredIgnores: outcome.expired,
+    vulnerabilityDb: matched.vulnerabilityDb,
+    ignored: matched.ignored,
+    expiredIgnores: matched.expiredIgnores,
   };
 }
