@@ -25,11 +25,24 @@ describe('CVSS base scores', () => {
     assert.equal(cvss3BaseScore('CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'), undefined);
   });
 
-  it('scores v2 vectors and keeps v4 vectors without a score', () => {
+  it('scores v2 vectors', () => {
     assert.equal(cvss2BaseScore('AV:N/AC:L/Au:N/C:P/I:P/A:P'), 7.5);
     assert.equal(cvss2BaseScore('AV:N/AC:M/Au:N/C:N/I:P/A:N'), 4.3);
+  });
+
+  // Published scores: pablotron/polycvss src/v4/tests.rs ("test 9.3") and
+  // RedHatProductSecurity/cvss tests/vectors_threat4; cvss-v4.test.ts has the full set.
+  it('scores v4 vectors, and keeps an invalid v4 vector without a score', () => {
     const v4 = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N';
-    assert.deepEqual(scoreCvssVector(v4), { version: '4.0', vector: v4 });
+    assert.deepEqual(scoreCvssVector(v4), { version: '4.0', vector: v4, baseScore: 9.3 });
+    const threat = 'CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H/E:U';
+    assert.deepEqual(scoreCvssVector(` ${threat} `), {
+      version: '4.0',
+      vector: threat,
+      baseScore: 4.1,
+    });
+    const missingSa = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N';
+    assert.deepEqual(scoreCvssVector(missingSa), { version: '4.0', vector: missingSa });
   });
 });
 
@@ -57,5 +70,28 @@ describe('severity', () => {
         .severity,
       'IMPORTANT',
     );
+  });
+
+  it('bands the computed score of a record that has only a CVSS v4 vector', () => {
+    const vector = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N';
+    const critical = deriveSeverity({
+      severity: [{ type: 'CVSS_V4', score: vector }],
+      strings: [],
+      summary: undefined,
+    });
+    assert.equal(critical.severity, 'CRITICAL');
+    assert.equal(critical.cvss?.baseScore, 9.3);
+    const unreported = deriveSeverity({
+      severity: [
+        {
+          type: 'CVSS_V4',
+          score: 'CVSS:4.0/AV:P/AC:H/AT:P/PR:H/UI:A/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H/E:U',
+        },
+      ],
+      strings: [],
+      summary: undefined,
+    });
+    assert.equal(unreported.severity, 'MODERATE');
+    assert.equal(unreported.cvss?.baseScore, 4.1);
   });
 });

@@ -1,9 +1,10 @@
-// CVSS base scores computed from vectors: v3.0 and v3.1 with the formulas of the FIRST
+// CVSS scores computed from vectors: v3.0 and v3.1 base scores with the formulas of the FIRST
 // specification (first.org/cvss/v3.1/specification-document §7.1, Appendix A "Roundup"), v2
-// with the v2 guide's equations (first.org/cvss/v2/guide §3.2.1). v4.0 scores come from a
-// lookup over macro vectors that we do not carry; for v4 the vector is kept without a score.
+// with the v2 guide's equations (first.org/cvss/v2/guide §3.2.1), v4.0 with the macro-vector
+// method of its specification (cvss-v4.ts), which also honours threat and environmental metrics.
 
 import type { CvssScore, CvssVersion } from '../model/index.ts';
+import { cvss4Score } from './cvss-v4.ts';
 
 const v3Weights = {
   AV: { N: 0.85, A: 0.62, L: 0.55, P: 0.2 },
@@ -93,6 +94,7 @@ export function scoreCvssVector(vector: string): CvssScore | undefined {
     baseScore = cvss3BaseScore(text);
   } else if (text.startsWith('CVSS:4.0/')) {
     version = '4.0';
+    baseScore = cvss4Score(text);
   } else if (/^(\(?AV:[LAN])/.test(text)) {
     version = '2.0';
     baseScore = cvss2BaseScore(text.replace(/^\(|\)$/g, ''));
