@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import initSqlJs from 'sql.js';
+import type { Component } from '../../model/index.ts';
 import { inputOf, runAnalyzerContract } from './contract.ts';
 import { rpmAnalyzer } from './rpm.ts';
 import { parseRpmHeader, parseSourceRpm, rpmTag } from './rpm-header.ts';
@@ -84,6 +87,37 @@ const sample = (): AnalyzerInput =>
 
 runAnalyzerContract({ analyzer: rpmAnalyzer, sample });
 
+// test/fixtures/rpmdb/make-fixtures.sh: databases written by rpm and db5.3_load, and what
+// `rpm -qa` printed for them.
+const fixtures = new URL('../../../test/fixtures/rpmdb/', import.meta.url);
+function fixture(name: string, gzipped = false): Buffer {
+  const content = readFileSync(new URL(name, fixtures));
+  return gzipped ? gunzipSync(content) : content;
+}
+const rpmListing = fixture('packages.tsv')
+  .toString('utf8')
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((line) => {
+    const [instance, name, epoch, version, release, arch] = line.split('\t');
+    return { instance, name, epoch, version, release, arch };
+  });
+
+runAnalyzerContract({
+  analyzer: rpmAnalyzer,
+  sample: () =>
+    inputOf({ '/etc/os-release': osRelease, '/var/lib/rpm/Packages': fixture('Packages') }),
+});
+runAnalyzerContract({
+  analyzer: rpmAnalyzer,
+  sample: () =>
+    inputOf({
+      '/etc/os-release': osRelease,
+      '/usr/lib/sysimage/rpm/Packages.db': fixture('Packages.db'),
+    }),
+});
+
 describe('rpm', () => {
   it('lists packages of rpmdb.sqlite with epoch, release, arch and source rpm', async () => {
     const result = await rpmAnalyzer.analyze(sample());
@@ -124,21 +158,88 @@ describe('rpm', () => {
     assert.equal(result.findings[0]?.code, 'malformed-database');
   });
 
-  it('reports Berkeley DB and NDB databases as unsupported', async () => {
+  it('lists the packages of Berkeley DB and NDB databases as rpm lists them, like rpmdb.sqlite', async () => {
+    const expected = rpmListing
+      .filter((p) => p.name !== 'gpg-pubkey')
+      .map((p) => {
+        const epoch = p.epoch === '0' ? '' : `${p.epoch}:`;
+        return [p.name, `${epoch}${p.version}-${p.release}`, p.arch];
+      });
+    assert.ok(expected.length >= 4 && rpmListing.some((p) => p.name === 'gpg-pubkey'));
+    const sqlite = await rpmAnalyzer.analyze(
+      inputOf({ '/var/lib/rpm/rpmdb.sqlite': fixture('rpmdb.sqlite.gz', true) }),
+    );
+    assert.deepEqual(sqlite.findings, []);
+    // The same packages, but found in another file.
+    const strip = (c: Component): Component => ({ ...c, file: '' });
+    for (const [path, content] of [
+      ['/var/lib/rpm/Packages', fixture('Packages')],
+      ['/var/lib/rpm/Packages', fixture('Packages.be')],
+      ['/usr/lib/sysimage/rpm/Packages.db', fixture('Packages.db')],
+    ] as const) {
+      const result = await rpmAnalyzer.analyze(inputOf({ [path]: content }));
+      assert.deepEqual(result.findings, []);
+      assert.deepEqual(
+        result.components.map((c) => [c.name, c.version, c.arch]),
+        expected,
+      );
+      assert.deepEqual(result.components.map(strip), sqlite.components.map(strip));
+      assert.ok(result.components.every((c) => c.file === path));
+    }
+    const libs = sqlite.components.find((c) => c.name === 'openssl-libs');
+    assert.deepEqual(
+      [libs?.sourceName, libs?.sourceVersion, libs?.purl],
+      [
+        'openssl',
+        '1:1.1.1k-12.el8_9',
+        'pkg:rpm/redhat/openssl-libs@1.1.1k-12.el8_9?arch=x86_64&epoch=1',
+      ],
+    );
+  });
+
+  it('reports a damaged Berkeley DB or NDB database against its file and lists what it can', async () => {
     const result = await rpmAnalyzer.analyze(
       inputOf({
-        '/var/lib/rpm/Packages': Buffer.alloc(64),
-        '/usr/lib/sysimage/rpm/Packages.db': 'RpmP',
+        '/var/lib/rpm/Packages': fixture('Packages').subarray(0, 8 * 4096),
+        '/usr/lib/sysimage/rpm/Packages.db': fixture('Packages.db').subarray(0, 33000),
       }),
     );
     assert.deepEqual(
-      result.findings.map((f) => [f.code, f.file]),
+      result.findings.map((f) => [f.code, f.file, f.message.replace(/:.*/, '')]),
       [
-        ['unsupported-rpmdb-format', '/usr/lib/sysimage/rpm/Packages.db'],
-        ['unsupported-rpmdb-format', '/var/lib/rpm/Packages'],
+        [
+          'malformed-database',
+          '/usr/lib/sysimage/rpm/Packages.db',
+          'package instance 6 (NDB slot 7)',
+        ],
+        ['malformed-database', '/var/lib/rpm/Packages', 'Berkeley DB file is truncated'],
+        ['malformed-database', '/var/lib/rpm/Packages', 'package instance 6'],
+        ['malformed-database', '/var/lib/rpm/Packages', 'package instance 5'],
       ],
     );
-    assert.match(result.findings[0]?.message ?? '', /unsupported rpmdb format/);
+    assert.deepEqual(
+      result.components.map((c) => `${c.file} ${c.name}`),
+      [
+        '/usr/lib/sysimage/rpm/Packages.db tzdata-lite',
+        '/usr/lib/sysimage/rpm/Packages.db openssl',
+        '/usr/lib/sysimage/rpm/Packages.db openssl-libs',
+        '/usr/lib/sysimage/rpm/Packages.db bigfiles',
+        '/var/lib/rpm/Packages tzdata-lite',
+        '/var/lib/rpm/Packages openssl',
+        '/var/lib/rpm/Packages openssl-libs',
+      ],
+    );
+  });
+
+  it('reports a Berkeley DB it does not read as unsupported', async () => {
+    const encrypted = Buffer.from(fixture('Packages'));
+    encrypted.writeUInt8(1, 24);
+    const result = await rpmAnalyzer.analyze(inputOf({ '/var/lib/rpm/Packages': encrypted }));
+    assert.deepEqual(
+      result.findings.map((f) => [f.code, f.file]),
+      [['unsupported-rpmdb-format', '/var/lib/rpm/Packages']],
+    );
+    assert.match(result.findings[0]?.message ?? '', /^unsupported rpmdb format \(encrypted/);
   });
 
   it('parses source rpm file names and refuses headers that point outside themselves', () => {

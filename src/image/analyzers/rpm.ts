@@ -1,14 +1,17 @@
-// RPM packages from the rpm database: rpmdb.sqlite (rpm >= 4.16; RHEL 9, Fedora 33+, recent
-// openSUSE) read with sql.js, each row's blob an rpm header (rpm-header.ts). The Berkeley DB
-// `Packages` (RHEL <= 8) and NDB `Packages.db` (SUSE) formats are recognised and reported as
-// unsupported rather than read.
+// RPM packages from the rpm database, in each of its formats: rpmdb.sqlite (rpm >= 4.16; RHEL 9,
+// Fedora 33+) read with sql.js, the Berkeley DB `Packages` (RHEL/CentOS <= 8, Amazon Linux 2;
+// rpm-bdb.ts) and the NDB `Packages.db` (SUSE; rpm-ndb.ts). Each holds one rpm header blob per
+// package (rpm-header.ts), turned into a component here. Not for rpm's index databases.
 
 import initSqlJs from 'sql.js';
 import type { Component, ImageFinding, OsRelease } from '../../model/index.ts';
 import { buildPurl } from './purl.ts';
 import { detectOsRelease, distroEcosystem, distroQualifier } from './os-release.ts';
 import { finding, selectFiles } from './registry.ts';
+import { readBerkeleyDbPackages } from './rpm-bdb.ts';
+import type { RpmdbBlob, RpmdbContents, RpmdbProblem } from './rpm-bdb.ts';
 import { parseRpmHeader, parseSourceRpm, rpmTag } from './rpm-header.ts';
+import { readNdbPackages } from './rpm-ndb.ts';
 import type { Analyzer, ImageFile } from './types.ts';
 
 const id = 'rpm';
@@ -18,7 +21,9 @@ const maxDbSize = 512 * 1024 * 1024;
 type SqlJs = Awaited<ReturnType<typeof initSqlJs>>;
 let sqlJs: Promise<SqlJs> | undefined;
 
-function dbKind(path: string): 'sqlite' | 'bdb' | 'ndb' | undefined {
+type DbKind = 'sqlite' | 'bdb' | 'ndb';
+
+function dbKind(path: string): DbKind | undefined {
   const dir = dbDirs.find((d) => path.startsWith(d));
   if (dir === undefined) return undefined;
   const name = path.slice(dir.length);
@@ -83,40 +88,24 @@ function headerComponent(
   };
 }
 
-async function readSqlite(
-  file: ImageFile,
-  os: OsRelease | undefined,
-): Promise<{ components: Component[]; findings: ImageFinding[] }> {
-  const components: Component[] = [];
-  const findings: ImageFinding[] = [];
+/** The header blobs of rpmdb.sqlite's Packages table (rpm lib/backend/sqlite.c: hnum, blob). */
+async function readSqlitePackages(content: Buffer): Promise<RpmdbContents> {
+  const blobs: RpmdbBlob[] = [];
+  const problems: RpmdbProblem[] = [];
   sqlJs ??= initSqlJs();
   const SQL = await sqlJs;
   let db: InstanceType<SqlJs['Database']> | undefined;
   try {
-    db = new SQL.Database(file.content);
+    db = new SQL.Database(content);
     const statement = db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum');
     try {
       while (statement.step()) {
         const [hnum, blob] = statement.get();
-        if (!(blob instanceof Uint8Array)) {
-          findings.push(
-            finding(
-              id,
-              'malformed-database',
-              file,
-              `package row ${String(hnum)} has no header blob`,
-            ),
-          );
-          continue;
-        }
-        try {
-          const component = headerComponent(blob, file, os);
-          if (component !== undefined) components.push(component);
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          findings.push(
-            finding(id, 'malformed-database', file, `package row ${String(hnum)}: ${message}`),
-          );
+        if (blob instanceof Uint8Array) {
+          blobs.push({ instance: Number(hnum), blob });
+        } else {
+          const message = `package row ${String(hnum)} has no header blob`;
+          problems.push({ code: 'malformed-database', message });
         }
       }
     } finally {
@@ -124,9 +113,46 @@ async function readSqlite(
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    findings.push(finding(id, 'malformed-database', file, `cannot read rpmdb.sqlite: ${message}`));
+    problems.push({ code: 'malformed-database', message: `cannot read rpmdb.sqlite: ${message}` });
   } finally {
     db?.close();
+  }
+  return { blobs, problems };
+}
+
+/** Reads the database's header blobs with the reader for its format. */
+async function readPackages(kind: DbKind, content: Buffer): Promise<RpmdbContents> {
+  switch (kind) {
+    case 'sqlite':
+      return readSqlitePackages(content);
+    case 'bdb':
+      return readBerkeleyDbPackages(content);
+    case 'ndb':
+      return readNdbPackages(content);
+  }
+}
+
+/** Turns one database's header blobs into components, and its problems into findings. */
+function listPackages(
+  kind: DbKind,
+  contents: RpmdbContents,
+  file: ImageFile,
+  os: OsRelease | undefined,
+): { components: Component[]; findings: ImageFinding[] } {
+  const components: Component[] = [];
+  const findings = contents.problems.map((p) => finding(id, p.code, file, p.message));
+  // rpmdb.sqlite numbers its rows (hnum); the other formats call the same number the instance.
+  const noun = kind === 'sqlite' ? 'package row' : 'package instance';
+  for (const { instance, blob } of contents.blobs) {
+    try {
+      const component = headerComponent(blob, file, os);
+      if (component !== undefined) components.push(component);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      findings.push(
+        finding(id, 'malformed-database', file, `${noun} ${String(instance)}: ${message}`),
+      );
+    }
   }
   return { components, findings };
 }
@@ -140,21 +166,10 @@ export const rpmAnalyzer: Analyzer = {
     const findings: ImageFinding[] = [];
     for (const file of selectFiles(input, (p) => dbKind(p) !== undefined)) {
       const kind = dbKind(file.path);
-      if (kind === 'sqlite') {
-        const result = await readSqlite(file, os);
-        components.push(...result.components);
-        findings.push(...result.findings);
-      } else if (kind !== undefined) {
-        const format = kind === 'bdb' ? 'Berkeley DB' : 'NDB';
-        findings.push(
-          finding(
-            id,
-            'unsupported-rpmdb-format',
-            file,
-            `unsupported rpmdb format (${format}); rpm packages of this image are not listed — images with rpm >= 4.16 use rpmdb.sqlite`,
-          ),
-        );
-      }
+      if (kind === undefined) continue;
+      const result = listPackages(kind, await readPackages(kind, file.content), file, os);
+      components.push(...result.components);
+      findings.push(...result.findings);
     }
     return { components, findings };
   },
