@@ -1,35 +1,34 @@
 // Go binaries: the main module, its dependencies (with replacements applied) and the Go
 // standard library version, from the build info the Go linker embeds (go-buildinfo.ts).
-// Every executable up to a size cap is kept, as only its bytes tell whether it is Go.
+// Every executable up to a size cap is kept (exec-sections.ts), as only its bytes tell
+// whether it is Go.
 
 import type { Component, ImageFinding } from '../../model/index.ts';
+import { ExecFormatError, isExecutableCandidate, selectExecutables } from './exec-sections.ts';
 import { GoBuildInfoError, readGoBuildInfo, stdlibVersion } from './go-buildinfo.ts';
 import { languageComponent } from './language.ts';
-import { finding, selectFiles } from './registry.ts';
+import { finding } from './registry.ts';
 import type { Analyzer, AnalyzerInput } from './types.ts';
 
 const id = 'go-binary';
-const maxBinarySize = 256 * 1024 * 1024;
-const executable = 0o111;
-
-function isCandidate(path: string, mode: number): boolean {
-  return (mode & executable) !== 0 && !path.startsWith('/proc/') && !path.startsWith('/sys/');
-}
 
 export const goBinaryAnalyzer: Analyzer = {
   id,
-  wants: (path, info) =>
-    isCandidate(path, info.mode) && info.size <= maxBinarySize && info.size > 64,
+  wants: isExecutableCandidate,
   analyze(input: AnalyzerInput) {
     const components: Component[] = [];
     const findings: ImageFinding[] = [];
-    const candidates = selectFiles(input, (p) => isCandidate(p, input.files.get(p)?.mode ?? 0));
-    for (const file of candidates) {
+    for (const file of selectExecutables(input)) {
       let info;
       try {
         info = readGoBuildInfo(file.content);
       } catch (error) {
-        if (!(error instanceof GoBuildInfoError) && !(error instanceof RangeError)) throw error;
+        if (
+          !(error instanceof GoBuildInfoError) &&
+          !(error instanceof ExecFormatError) &&
+          !(error instanceof RangeError)
+        )
+          throw error;
         findings.push(
           finding(id, 'malformed-buildinfo', file, `Go build info unreadable: ${error.message}`),
         );

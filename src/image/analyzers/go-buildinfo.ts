@@ -6,6 +6,8 @@
 // ELF program headers (ELF only: container images are Linux). The module info is
 // "path/mod/dep/=>/build" lines, tab-separated, wrapped in 16-byte sentinels.
 
+import { elfLoadSegments, sniffExecFormat, type ElfSegment } from './exec-sections.ts';
+
 const magic = Buffer.from('\xff Go buildinf:', 'latin1');
 const flagBigEndian = 0x1;
 const flagVersionInline = 0x2;
@@ -58,46 +60,12 @@ function readInlineString(data: Buffer, offset: number): [text: string, next: nu
   return [data.toString('utf8', start, start + length), start + length];
 }
 
-interface Segment {
-  readonly vaddr: bigint;
-  readonly offset: bigint;
-  readonly size: bigint;
-}
-
-/** PT_LOAD segments of an ELF file (System V ABI, "Program Header"). */
-function elfSegments(data: Buffer): Segment[] {
-  if (data.length < 64 || data.readUInt32BE(0) !== 0x7f454c46) {
-    throw new GoBuildInfoError('pre-1.18 build info is only read from ELF binaries');
-  }
-  const is64 = data[4] === 2;
-  const little = data[5] === 1;
-  const u16 = (o: number): number => (little ? data.readUInt16LE(o) : data.readUInt16BE(o));
-  const u32 = (o: number): number => (little ? data.readUInt32LE(o) : data.readUInt32BE(o));
-  const u64 = (o: number): bigint => (little ? data.readBigUInt64LE(o) : data.readBigUInt64BE(o));
-  const phoff = is64 ? Number(u64(32)) : u32(28);
-  const phentsize = u16(is64 ? 54 : 42);
-  const phnum = u16(is64 ? 56 : 44);
-  const segments: Segment[] = [];
-  for (let k = 0; k < phnum; k++) {
-    const at = phoff + k * phentsize;
-    if (at + (is64 ? 56 : 32) > data.length)
-      throw new GoBuildInfoError('program header outside the file');
-    if (u32(at) !== 1) continue;
-    segments.push(
-      is64
-        ? { offset: u64(at + 8), vaddr: u64(at + 16), size: u64(at + 32) }
-        : { offset: BigInt(u32(at + 4)), vaddr: BigInt(u32(at + 8)), size: BigInt(u32(at + 16)) },
-    );
-  }
-  return segments;
-}
-
 function readPointerString(
   data: Buffer,
   pointer: bigint,
   ptrSize: number,
   big: boolean,
-  segments: Segment[],
+  segments: readonly ElfSegment[],
 ): string {
   const toOffset = (vaddr: bigint, length: bigint): number => {
     const segment = segments.find((s) => vaddr >= s.vaddr && vaddr + length <= s.vaddr + s.size);
@@ -168,7 +136,9 @@ export function readGoBuildInfo(data: Buffer): GoBuildInfo | undefined {
   } else {
     if (ptrSize !== 4 && ptrSize !== 8) throw new GoBuildInfoError(`pointer size ${ptrSize}`);
     const big = (flags & flagBigEndian) !== 0;
-    const segments = elfSegments(data);
+    if (sniffExecFormat(data) !== 'elf')
+      throw new GoBuildInfoError('pre-1.18 build info is only read from ELF binaries');
+    const segments = elfLoadSegments(data);
     const pointer = (offset: number): bigint =>
       ptrSize === 8
         ? big
