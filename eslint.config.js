@@ -25,7 +25,7 @@ export default tseslint.config(
   ...engines.map((engine) => ({
     files: [`src/${engine}/**/*.ts`],
     rules: {
-      'no-restricted-imports': [
+      'no-restricted-imports': /** @type {import('eslint').Linter.RuleEntry} */ ([
         'error',
         {
           patterns: [
@@ -35,7 +35,7 @@ export default tseslint.config(
             },
           ],
         },
-      ],
+      ]),
     },
   })),
   {

@@ -6,7 +6,12 @@ import assert from 'node:assert/strict';
 import { readdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readImage, RegistryImageSource, type KeepPredicate } from '../src/image/index.ts';
+import {
+  OciLayoutSource,
+  readImage,
+  RegistryImageSource,
+  type KeepPredicate,
+} from '../src/image/index.ts';
 import { OciLayout, type TestImage, type TestLayer } from './kit/images.ts';
 import {
   pushWithSkopeo,
@@ -142,5 +147,45 @@ describe('the layer cache', { skip }, () => {
     });
     assert.deepEqual(image.cache, { hits: 0, misses: 2, writeErrors: [] });
     await assert.rejects(readdir(join(work, 'unused')));
+  });
+});
+
+describe('the layer cache key', () => {
+  let work: string;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'palisade-cache-key-test-'));
+  });
+
+  after(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it("is the verified blob digest: a config claiming another layer's diff ID cannot poison it", async () => {
+    const cacheDir = join(work, 'cache');
+    const layout = new OciLayout(join(work, 'layout'));
+    const honest = await layout.addImage('honest', appTwo);
+    const claimed = honest.layers[1]?.diffId;
+    assert.ok(claimed);
+    // The same claimed diff ID over a layer that hides curl.
+    await layout.addImage('forged', {
+      layers: [
+        baseLayer,
+        {
+          entries: [{ path: 'var/lib/dpkg/status', content: 'Package: libc6\nVersion: 2.36\n\n' }],
+          diffId: claimed,
+        },
+      ],
+    });
+    const read = (tag: string) =>
+      readImage(new OciLayoutSource(join(work, 'layout'), tag), {
+        keep: keepDpkg,
+        keepId: 'dpkg-1',
+        cacheDir,
+      });
+    await read('forged');
+    const image = await read('honest');
+    assert.deepEqual(image.cache, { hits: 1, misses: 1, writeErrors: [] });
+    assert.match(image.files.files.get('/var/lib/dpkg/status')?.content.toString() ?? '', /curl/);
   });
 });

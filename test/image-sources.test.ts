@@ -164,6 +164,35 @@ describe('docker save archives', () => {
     assert.deepEqual([...image.files.files.keys()], ['/app/run', '/etc/os-release']);
   });
 
+  for (const [where, workerThreshold] of [
+    ['on the calling thread', Infinity],
+    ['on a worker thread', 0],
+  ] as const)
+    it(`checks a legacy layer, which has no blob digest, against its diff ID ${where}`, async () => {
+      const path = join(work, `legacy-forged-${workerThreshold}.tar`);
+      await writeDockerArchive(
+        path,
+        [
+          {
+            repoTags: ['example/app:1'],
+            image: {
+              layers: [
+                {
+                  entries: [{ path: 'etc/os-release', content: 'ID=alpine' }],
+                  diffId: `sha256:${'0'.repeat(64)}`,
+                },
+              ],
+            },
+          },
+        ],
+        'legacy',
+      );
+      await assert.rejects(
+        readImage(await openImageSource(path), { keep: keepAll, workerThreshold }),
+        expectCode('digest-mismatch', /diff ID/),
+      );
+    });
+
   it("chooses an image of a multi-image archive by tag, following docker's links for shared layers", async () => {
     const path = join(work, 'multi.tar');
     const shared = base.layers[0];

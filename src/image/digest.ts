@@ -117,13 +117,32 @@ class DigestVerifyStream extends Transform {
   }
 
   private sizeError(): PalisadeError {
-    const expected = this.options.size ?? 0;
-    const larger = this.bytes > expected;
-    const problem = larger ? `is larger than` : `ended after ${this.bytes} bytes of`;
-    return new PalisadeError(
-      larger ? 'digest-mismatch' : 'blob-truncated',
-      `${this.options.what}: content ${problem} the ${expected} bytes its descriptor states`,
-      { status: 422, details: { expected: expected, actual: this.bytes } },
-    );
+    return blobSizeError(this.options.what, this.options.size ?? 0, this.bytes);
   }
+}
+
+/** The error for content whose byte count differs from its descriptor's `size`. */
+export function blobSizeError(what: string, expected: number, actual: number): PalisadeError {
+  const larger = actual > expected;
+  const problem = larger ? `is larger than` : `ended after ${actual} bytes of`;
+  return new PalisadeError(
+    larger ? 'digest-mismatch' : 'blob-truncated',
+    `${what}: content ${problem} the ${expected} bytes its descriptor states`,
+    { status: 422, details: { expected, actual } },
+  );
+}
+
+/**
+ * Checks what was hashed elsewhere (a worker thread) against the descriptor: the byte count
+ * first, as the stream check does, then the digest.
+ */
+export function checkHashedBlob(
+  options: VerifyStreamOptions,
+  actual: { readonly digest: string; readonly bytes: number },
+): PalisadeError | undefined {
+  if (options.size !== undefined && actual.bytes !== options.size)
+    return blobSizeError(options.what, options.size, actual.bytes);
+  return actual.digest === options.digest
+    ? undefined
+    : digestMismatch(options.what, options.digest, actual.digest);
 }

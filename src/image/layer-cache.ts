@@ -1,5 +1,5 @@
-// A directory cache of layers' kept changes, keyed by the layer's diff ID (the digest of its
-// uncompressed tar, which the config vouches for) and the caller's predicate id, so a second
+// A directory cache of layers' kept changes, keyed by the layer's blob digest (verified by every
+// read; a config's diff IDs are claims no read checks) and the caller's predicate id, so a second
 // image sharing a base layer does not read that layer again. Entries are written whole to a
 // temporary name and renamed; an entry that does not check out is a miss, never an error.
 

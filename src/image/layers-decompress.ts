@@ -20,6 +20,16 @@ export function detectCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
+/** zlib's failure on a layer, as `layer-invalid`: a truncated stream or corrupt data. */
+export function gzipStreamError(what: string, error: unknown): PalisadeError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new PalisadeError(
+    'layer-invalid',
+    `${what}: gzip stream is ${/unexpected end/i.test(message) ? 'truncated' : 'corrupt'} (${message})`,
+    { status: 422, cause: error },
+  );
+}
+
 export interface DecompressOptions {
   readonly maxZstdWindowBytes: number;
   readonly what: string;
@@ -78,11 +88,7 @@ export function decompressLayer(options: DecompressOptions) {
           for await (const chunk of gunzip) yield chunk as Buffer;
         } catch (error) {
           if (error instanceof PalisadeError) throw error;
-          throw new PalisadeError(
-            'layer-invalid',
-            `${options.what}: gzip stream is ${/unexpected end/i.test(String(error)) ? 'truncated' : 'corrupt'} (${error instanceof Error ? error.message : String(error)})`,
-            { status: 422, cause: error },
-          );
+          throw gzipStreamError(options.what, error);
         } finally {
           gunzip.destroy();
         }

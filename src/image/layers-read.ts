@@ -83,8 +83,15 @@ export interface ReadLayerOptions {
   readonly budget: ImageBudget;
   /** Names the layer in errors: "layer sha256:… of registry.example/app:1". */
   readonly what: string;
-  /** The layer's diff ID (config rootfs.diff_ids): the digest of the uncompressed tar. */
+  /**
+   * Checks the uncompressed tar against this diff ID (config rootfs.diff_ids). Only for blobs
+   * without a digest of their own: a verified blob digest already vouches for the content.
+   */
   readonly diffId?: string | undefined;
+  /** The blob was decompressed already (on a worker thread); this was its compression. */
+  readonly decompressed?: Compression;
+  /** Told each kept regular file as soon as it is read whole. */
+  readonly onFile?: ((entry: LayerEntry & { readonly type: 'file' }) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -108,7 +115,7 @@ export function layerInvalid(
 /** Reads a layer blob (compressed or not) into its kept changes. */
 export async function readLayer(blob: Readable, options: ReadLayerOptions): Promise<LayerChanges> {
   const { limits, what } = options;
-  let compression: Compression = 'none';
+  let compression: Compression = options.decompressed ?? 'none';
   const counter = new UncompressedCounter(options);
   const collector = new EntryCollector(options);
   // v7 (pre-POSIX) headers are still tar; the checksum is checked either way.
@@ -120,11 +127,13 @@ export async function readLayer(blob: Readable, options: ReadLayerOptions): Prom
   try {
     await pipeline(
       blob,
-      decompressLayer({
-        maxZstdWindowBytes: limits.maxZstdWindowBytes,
-        what,
-        onCompression: (found) => (compression = found),
-      }),
+      options.decompressed === undefined
+        ? decompressLayer({
+            maxZstdWindowBytes: limits.maxZstdWindowBytes,
+            what,
+            onCompression: (found) => (compression = found),
+          })
+        : (source: AsyncIterable<Buffer>) => source,
       counter,
       extract,
       ...(options.signal === undefined ? [] : [{ signal: options.signal }]),
@@ -323,7 +332,9 @@ class EntryCollector {
             next(this.fail(header, `has ${received} bytes, its header says ${size}`));
             return;
           }
-          this.entries.push({ type: 'file', path, mode, content: Buffer.concat(chunks, size) });
+          const entry = { type: 'file', path, mode, content: Buffer.concat(chunks, size) } as const;
+          this.entries.push(entry);
+          this.options.onFile?.(entry);
           next();
         });
         return;

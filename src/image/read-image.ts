@@ -5,8 +5,9 @@
 
 import { PalisadeError, wrapError } from '../model/index.ts';
 import { LayerCache } from './layer-cache.ts';
+import { inflateLayerInWorker, workerMinimumBytes } from './layer-inflate.ts';
 import type { Compression } from './layers-decompress.ts';
-import { flattenLayers, type ImageFileSystem } from './layers-flatten.ts';
+import { flattenLayers, type ImageFile, type ImageFileSystem } from './layers-flatten.ts';
 import {
   readLayer,
   type ImageBudget,
@@ -33,6 +34,17 @@ export interface ReadImageOptions {
   readonly signal?: AbortSignal;
   /** Layers read at the same time; default 3. */
   readonly concurrency?: number;
+  /**
+   * Layer blobs in local files at least this large are read on worker threads (default
+   * 4 MiB, below which starting a worker costs more than it saves); Infinity reads every
+   * layer on the calling thread.
+   */
+  readonly workerThreshold?: number;
+  /**
+   * Told each kept regular file as soon as its layer has it whole (cached layers' files too),
+   * before flattening: a later layer may still delete or replace it.
+   */
+  readonly onFile?: (file: ImageFile) => void;
 }
 
 export interface ImageLayer {
@@ -112,7 +124,9 @@ export async function readImage(
     layer: LayerBlob,
   ): Promise<{ changes: LayerChanges; fromCache: boolean }> => {
     const what = `${source.reference}: layer ${layer.digest}`;
-    const cached = await cache?.get(layer.diffId, keepId);
+    // Keyed by the blob digest, which the read verifies: a config's diff IDs are only claims
+    // (for legacy docker-save layers the digest is the diff ID, and the read checks it).
+    const cached = await cache?.get(layer.digest, keepId);
     if (cached !== undefined) {
       stats.hits++;
       budget.keptBytes += cached.entries.reduce(
@@ -121,21 +135,52 @@ export async function readImage(
       );
       if (budget.keptBytes > limits.maxKeptBytes)
         throw limitExceeded(`${what}: kept files`, 'maxKeptBytes', limits.maxKeptBytes);
+      for (const entry of cached.entries)
+        if (entry.type === 'file')
+          options.onFile?.({
+            path: entry.path,
+            layer: layer.digest,
+            content: entry.content,
+            mode: entry.mode,
+          });
       return { changes: cached, fromCache: true };
     }
     stats.misses++;
-    const blob = await layer.open(signal);
+    const inflated =
+      layer.file !== undefined &&
+      layer.size !== undefined &&
+      layer.size > 0 &&
+      layer.size >= (options.workerThreshold ?? workerMinimumBytes)
+        ? await inflateLayerInWorker(layer.file, {
+            digest: layer.checkDiffId === true ? undefined : layer.digest,
+            size: layer.size,
+            what,
+            signal,
+          })
+        : undefined;
+    const blob = inflated?.stream ?? (await layer.open(signal));
     const changes = await readLayer(blob, {
       keep: options.keep,
       limits,
       budget,
       what,
-      diffId: layer.diffId,
+      diffId: layer.checkDiffId === true ? layer.diffId : undefined,
+      ...(inflated?.gzip === true ? { decompressed: 'gzip' as const } : {}),
+      onFile:
+        options.onFile === undefined
+          ? undefined
+          : (entry) =>
+              options.onFile?.({
+                path: entry.path,
+                layer: layer.digest,
+                content: entry.content,
+                mode: entry.mode,
+              }),
       signal,
     });
     if (cache !== undefined) {
       try {
-        await cache.put(layer.diffId, keepId, changes);
+        await cache.put(layer.digest, keepId, changes);
       } catch (error) {
         stats.writeErrors.push(
           `caching ${what} in ${cache.directory}: ${error instanceof Error ? error.message : String(error)}`,

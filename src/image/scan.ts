@@ -16,7 +16,7 @@ import type {
 } from '../model/index.ts';
 import { PalisadeError, wrapError } from '../model/index.ts';
 import { comparators, ecosystemBase, fetchAndMatchPackages } from '../vuln/index.ts';
-import type { AdvisorySource, VulnDbStatus } from '../vuln/index.ts';
+import type { AdvisorySource, MatchMemo, VulnDbStatus } from '../vuln/index.ts';
 import { analyzers as defaultAnalyzers } from './analyzers/all.ts';
 import { analyzeImage, wantsFile } from './analyzers/registry.ts';
 import type { Analyzer, ImageFile } from './analyzers/types.ts';
@@ -24,6 +24,7 @@ import { applyIgnoreRules, type IgnoreOutcome } from './ignore-file.ts';
 import type { ImageFileSystem } from './layers-flatten.ts';
 import type { ImageLimits } from './limits.ts';
 import { readImage } from './read-image.ts';
+import { EarlyMatcher } from './scan-early-match.ts';
 import type { ImageReadResult } from './read-image.ts';
 import type { DockerAuthConfig } from './registry-credentials.ts';
 import { openImageSource } from './source-open.ts';
@@ -159,12 +160,13 @@ export async function matchScanComponents(
     readonly ignore?: readonly VulnerabilityIgnoreRule[];
   },
   now: Date,
+  memo?: MatchMemo,
 ): Promise<MatchedComponents> {
   let vulnerabilities: Vulnerability[] = [];
   let vulnerabilityDb: VulnerabilityDbInfo = { matched: false, records: 0 };
   if (options.vulnDb !== undefined) {
     vulnerabilities = mergeAliasedVulnerabilities(
-      await fetchAndMatchPackages(options.vulnDb, components),
+      await fetchAndMatchPackages(options.vulnDb, components, memo),
     );
     const status = options.vulnDb.status?.();
     vulnerabilityDb = {
@@ -186,6 +188,7 @@ export async function matchScanComponents(
 export async function scanImage(ref: string, options: ScanImageOptions = {}): Promise<ImageScan> {
   const list = options.analyzers ?? defaultAnalyzers;
   const now = (options.now ?? (() => new Date()))();
+  const early = options.vulnDb === undefined ? undefined : new EarlyMatcher(options.vulnDb, list);
   let read: ImageReadResult;
   try {
     const source = await openImageSource(ref, {
@@ -203,8 +206,10 @@ export async function scanImage(ref: string, options: ScanImageOptions = {}): Pr
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(early === undefined ? {} : { onFile: (file: ImageFile) => early.offer(file) }),
     });
   } catch (error) {
+    await early?.settle();
     // The image reader's errors already name the image; others get that context here.
     if (error instanceof PalisadeError && error.message.includes(ref)) throw error;
     throw wrapError(`scanning ${ref}`, error, 'image-read-failed');
@@ -219,7 +224,8 @@ export async function scanImage(ref: string, options: ScanImageOptions = {}): Pr
       message,
     })),
   ];
-  const matched = await matchScanComponents(analysis.components, options, now);
+  await early?.settle();
+  const matched = await matchScanComponents(analysis.components, options, now, early?.memo);
   return {
     image: ref,
     digest: read.digest,

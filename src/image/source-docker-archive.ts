@@ -11,6 +11,7 @@ import tar from 'tar-stream';
 import { parseImageRef } from '../k8s/index.ts';
 import { PalisadeError } from '../model/index.ts';
 import { createVerifyStream, digestOf, parseDigest, verifyBytes } from './digest.ts';
+import type { BlobFile } from './layer-inflate.ts';
 import { normaliseEntryPath, PathEscapeError, symlinkTargetPath } from './layers-paths.ts';
 import { limitExceeded } from './limits.ts';
 import {
@@ -78,6 +79,12 @@ export class DockerArchiveSource implements ImageSource {
         if (digest === undefined) throw sourceInvalid(what, `bad digest ${descriptor.digest}`);
         return this.open(`blobs/${digest.algorithm}/${digest.hex}`);
       },
+      blobFile: (descriptor) => {
+        const digest = parseDigest(descriptor.digest);
+        return digest === undefined
+          ? undefined
+          : this.fileOf(`blobs/${digest.algorithm}/${digest.hex}`);
+      },
     };
     // Docker 25+: find the OCI manifest of this image, for its digest and media types.
     const configDigest = digestFromPath(chosen.Config);
@@ -107,6 +114,8 @@ export class DockerArchiveSource implements ImageSource {
         diffId,
         size: entry.size,
         mediaType: 'application/vnd.docker.image.rootfs.diff.tar',
+        file: this.fileOf(layerPath),
+        ...(blobDigest === undefined ? { checkDiffId: true } : {}),
         open: async () => {
           const raw = await this.open(layerPath);
           if (blobDigest === undefined) return raw;
@@ -243,6 +252,12 @@ export class DockerArchiveSource implements ImageSource {
       }
     }
     throw sourceInvalid(what, `'${path}' is a chain of too many links`);
+  }
+
+  /** Where a member's bytes lie in the archive file. */
+  private fileOf(path: string): BlobFile {
+    const entry = this.lookup(path);
+    return { path: this.path, start: entry.offset, length: entry.size };
   }
 
   private open(path: string): Promise<Readable> {

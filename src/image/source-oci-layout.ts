@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PalisadeError } from '../model/index.ts';
 import { digestOf, requireDigest } from './digest.ts';
+import type { BlobFile } from './layer-inflate.ts';
 import type { ImageLimits } from './limits.ts';
 import { parseIndexBytes, parseJsonBytes, type Descriptor, type ImageIndex } from './manifest.ts';
 import { ociIndex } from './media-types.ts';
@@ -73,14 +74,17 @@ export function selectLayoutEntry(
 export function layoutBlobStore(
   what: string,
   open: (path: string) => Promise<Readable>,
+  fileOf?: (path: string) => BlobFile | undefined,
 ): BlobStore {
+  // The digest was validated (hex only), so the path cannot leave blobs/.
+  const pathOf = (descriptor: Descriptor) => {
+    const { algorithm, hex } = requireDigest(descriptor.digest, what);
+    return `blobs/${algorithm}/${hex}`;
+  };
   return {
     what,
-    openBlob(descriptor) {
-      // The digest was validated (hex only), so the path cannot leave blobs/.
-      const { algorithm, hex } = requireDigest(descriptor.digest, what);
-      return open(`blobs/${algorithm}/${hex}`);
-    },
+    openBlob: (descriptor) => open(pathOf(descriptor)),
+    ...(fileOf === undefined ? {} : { blobFile: (descriptor) => fileOf(pathOf(descriptor)) }),
   };
 }
 
@@ -144,7 +148,12 @@ export class OciLayoutSource implements ImageSource {
       what,
       options.limits.maxManifestBytes,
     );
-    const store = layoutBlobStore(what, (path) => this.openFile(path, what));
+    const store = layoutBlobStore(
+      what,
+      (path) => this.openFile(path, what),
+      // Read to the end of the file, so a blob longer than its descriptor fails as in-thread.
+      (path) => ({ path: join(this.directory, path), start: 0 }),
+    );
     return resolveLayout(indexBytes, this.tag, store, options);
   }
 

@@ -5,6 +5,7 @@
 import type { Readable } from 'node:stream';
 import { PalisadeError } from '../model/index.ts';
 import { createVerifyStream, verifyBytes } from './digest.ts';
+import type { BlobFile } from './layer-inflate.ts';
 import { limitExceeded, type ImageLimits } from './limits.ts';
 import {
   checkImageManifest,
@@ -28,6 +29,13 @@ export interface LayerBlob {
   readonly mediaType: string;
   /** The blob bytes; the stream fails at its end if they do not match `digest`. */
   open(signal?: AbortSignal): Promise<Readable>;
+  /** Where the raw (unverified) blob bytes lie when they are in a local file. */
+  readonly file?: BlobFile;
+  /**
+   * The blob has no digest of its own (a legacy docker-save layer, whose `digest` is its diff
+   * ID): the uncompressed tar is checked against the diff ID instead.
+   */
+  readonly checkDiffId?: boolean;
 }
 
 export interface ResolvedImage {
@@ -60,6 +68,8 @@ export interface BlobStore {
   readonly what: string;
   /** A blob's raw bytes, unverified. */
   openBlob(descriptor: Descriptor, signal?: AbortSignal): Promise<Readable>;
+  /** Where a blob's raw bytes lie, when they are in a local file. */
+  blobFile?(descriptor: Descriptor): BlobFile | undefined;
   /** A child manifest of an index; defaults to reading its blob. */
   readManifest?(descriptor: Descriptor, maxBytes: number, signal?: AbortSignal): Promise<Buffer>;
 }
@@ -176,22 +186,26 @@ export async function resolveFromRoot(
       { status: 422 },
     );
   }
-  const layers = manifest.layers.map((descriptor, index): LayerBlob => ({
-    digest: descriptor.digest,
-    diffId: diffIds[index] ?? '',
-    size: descriptor.size,
-    mediaType: descriptor.mediaType,
-    async open(signal?: AbortSignal) {
-      const raw = await store.openBlob(descriptor, signal);
-      const verify = createVerifyStream({
-        digest: descriptor.digest,
-        size: descriptor.size,
-        what: `${what}: layer ${descriptor.digest}`,
-      });
-      raw.on('error', (error) => verify.destroy(error));
-      return raw.pipe(verify);
-    },
-  }));
+  const layers = manifest.layers.map((descriptor, index): LayerBlob => {
+    const file = store.blobFile?.(descriptor);
+    return {
+      ...(file === undefined ? {} : { file }),
+      digest: descriptor.digest,
+      diffId: diffIds[index] ?? '',
+      size: descriptor.size,
+      mediaType: descriptor.mediaType,
+      async open(signal?: AbortSignal) {
+        const raw = await store.openBlob(descriptor, signal);
+        const verify = createVerifyStream({
+          digest: descriptor.digest,
+          size: descriptor.size,
+          what: `${what}: layer ${descriptor.digest}`,
+        });
+        raw.on('error', (error) => verify.destroy(error));
+        return raw.pipe(verify);
+      },
+    };
+  });
   return {
     digest,
     mediaType: document.mediaType,

@@ -26,12 +26,13 @@ export type {
 export {
   matchPackages,
   matchComponent,
+  matchComponentSorted,
   ecosystemMatches,
   fetchAndMatchPackages,
   advisoryQueries,
   fixStateOf,
 } from './match.ts';
-export type { AdvisoryQuery, AdvisorySource } from './match.ts';
+export type { AdvisoryQuery, AdvisorySource, MatchMemo } from './match.ts';
 export { parseOsvRecord, compactOsvRecord, declaredFixState } from './osv.ts';
 export type { DeclaredFixState, OsvRecord, StoredAdvisory } from './osv.ts';
 export { cvss3BaseScore, scoreCvssVector } from './cvss.ts';

@@ -147,14 +147,48 @@ export function matchComponent(source: AdvisorySource, component: Component): Vu
   return out;
 }
 
+/**
+ * Results of matchComponent kept by what it reads of a component, so a component found again
+ * (the same package analysed early and again at the end of a scan) is not matched twice.
+ */
+export type MatchMemo = Map<string, readonly Vulnerability[]>;
+
+/** Everything of a component that matchComponent's result depends on, besides the object. */
+function memoKey(component: Component): string {
+  return JSON.stringify([
+    component.type,
+    component.ecosystem,
+    component.name,
+    component.version,
+    component.sourceName ?? null,
+    component.sourceVersion ?? null,
+  ]);
+}
+
+/** A component's vulnerabilities in advisory id order, from the memo when it has them. */
+export function matchComponentSorted(
+  source: AdvisorySource,
+  component: Component,
+  memo?: MatchMemo,
+): Vulnerability[] {
+  const key = memo === undefined ? undefined : memoKey(component);
+  const known = key === undefined ? undefined : memo?.get(key);
+  if (known !== undefined)
+    return known.map((found) => (found.component === component ? found : { ...found, component }));
+  const found = matchComponent(source, component).sort((a, b) =>
+    a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
+  if (key !== undefined) memo?.set(key, found);
+  return found;
+}
+
 /** Every vulnerability of every component, in component order then advisory id. */
 export function matchPackages(
   source: AdvisorySource,
   components: readonly Component[],
+  memo?: MatchMemo,
 ): Vulnerability[] {
-  return components.flatMap((component) =>
-    matchComponent(source, component).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
-  );
+  return components.flatMap((component) => matchComponentSorted(source, component, memo));
 }
 
 /** The lookups matching these components makes. */
@@ -169,7 +203,8 @@ export function advisoryQueries(components: readonly Component[]): AdvisoryQuery
 export async function fetchAndMatchPackages(
   source: AdvisorySource,
   components: readonly Component[],
+  memo?: MatchMemo,
 ): Promise<Vulnerability[]> {
   await source.prefetch?.(advisoryQueries(components));
-  return matchPackages(source, components);
+  return matchPackages(source, components, memo);
 }

@@ -14,6 +14,7 @@ const maxInstalledSize = 64 * 1024 * 1024;
 
 export const apkAnalyzer: Analyzer = {
   id,
+  early: 'packages',
   wants: (path, info) => path === installedPath && info.size <= maxInstalledSize,
   analyze(input) {
     const file = input.files.get(installedPath);

@@ -181,6 +181,7 @@ function isStatusFile(path: string): boolean {
 
 export const dpkgAnalyzer: Analyzer = {
   id,
+  early: 'packages',
   wants: (path, info) =>
     (isStatusFile(path) && info.size <= maxStatusSize) ||
     (path.startsWith(infoDir) && path.endsWith('.list') && info.size <= maxStatusSize),

@@ -53,6 +53,7 @@ function lockfilePackages(value: unknown): { name: string; version: string }[] {
 
 export const npmAnalyzer: Analyzer = {
   id,
+  early: 'packages',
   wants: (path, info) =>
     (isLockfile(path) || isInstalledManifest(path)) && info.size <= maxFileSize,
   analyze(input) {

@@ -12,6 +12,7 @@ const isLockfile = (path: string): boolean => path.endsWith('/composer.lock');
 
 export const phpAnalyzer: Analyzer = {
   id,
+  early: 'packages',
   wants: (path, info) => isLockfile(path) && info.size <= maxFileSize,
   analyze(input) {
     const components: Component[] = [];

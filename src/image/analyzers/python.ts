@@ -29,6 +29,7 @@ export function parseMetadataHeaders(text: string): Map<string, string> {
 
 export const pythonAnalyzer: Analyzer = {
   id,
+  early: 'packages',
   wants: (path, info) => isMetadata(path) && info.size <= maxFileSize,
   analyze(input) {
     const components: Component[] = [];

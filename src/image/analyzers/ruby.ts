@@ -21,6 +21,7 @@ function assignment(text: string, field: string): string | undefined {
 
 export const rubyAnalyzer: Analyzer = {
   id,
+  early: 'packages',
   wants: (path, info) => isGemspec(path) && info.size <= maxFileSize,
   analyze(input) {
     const components: Component[] = [];

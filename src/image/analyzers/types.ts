@@ -36,6 +36,13 @@ export interface Analyzer {
   readonly id: string;
   /** Whether the layer reader should keep this file (called for every regular file). */
   wants(path: string, info: FileInfo): boolean;
+  /**
+   * Whether the scanner may run this analyser on single files while layers are still being
+   * read, to look their packages up early: 'packages' when one file (with the OS release files)
+   * names its packages cheaply; 'context' for the OS release files others read. Unset: the
+   * analyser runs only on the finished file system (archives, executables, databases in WASM).
+   */
+  readonly early?: 'packages' | 'context';
   /** May be async (rpm loads SQLite as WebAssembly); never rejects on bad input. */
   analyze(input: AnalyzerInput): AnalyzerResult | Promise<AnalyzerResult>;
 }

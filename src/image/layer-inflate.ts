@@ -1,0 +1,301 @@
+// Reads layer blobs that lie in local files on worker threads (layer-inflate-worker.js): the
+// hashing and gunzip of a 100 MB layer then run beside the main thread, which keeps parsing tar
+// headers, analysing files and querying the vulnerability database meanwhile. The main thread
+// still judges everything: the digest and size the worker reports, and zlib's errors, become the
+// same errors the in-thread reader gives. Blobs from a registry are read in-thread.
+
+import { availableParallelism } from 'node:os';
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { PalisadeError } from '../model/index.ts';
+import { checkHashedBlob, requireDigest } from './digest.ts';
+import { gzipStreamError } from './layers-decompress.ts';
+
+/** Where a blob's raw bytes lie in a local file. */
+export interface BlobFile {
+  readonly path: string;
+  /** Offset of the first byte. */
+  readonly start: number;
+  /**
+   * Bytes to read from `start`; undefined reads to the end of the file (an OCI layout blob, so
+   * a file longer than its descriptor fails as it would in-thread).
+   */
+  readonly length?: number;
+}
+
+export interface InflateOptions {
+  /** The blob digest to verify; undefined when the source has none (legacy docker-save). */
+  readonly digest: string | undefined;
+  /** The descriptor's size, when known. */
+  readonly size: number | undefined;
+  /** Names the layer in errors. */
+  readonly what: string;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface InflatedLayer {
+  /** The tar when `gzip`, else the raw blob bytes (uncompressed tar or zstd). */
+  readonly stream: Readable;
+  readonly gzip: boolean;
+}
+
+/** Unacknowledged bytes a worker may have sent: bounds memory when the main thread is busy. */
+const windowBytes = 32 * 1024 * 1024;
+const chunkBytes = 1024 * 1024;
+/** Blobs smaller than this are read in-thread: a worker's start-up would cost more. */
+export const workerMinimumBytes = 4 * 1024 * 1024;
+
+type WorkerMessage =
+  | { type: 'format'; id: number; gzip: boolean }
+  | { type: 'data'; id: number; chunk: Uint8Array }
+  | { type: 'end'; id: number; bytes: number; digest?: string }
+  | {
+      type: 'failed';
+      id: number;
+      stage: 'read' | 'gzip';
+      message: string;
+      code?: string;
+      /** For gzip failures: the whole blob's digest and size, read again. */
+      digest?: string;
+      bytes?: number;
+    }
+  | { type: 'idle'; id: number };
+
+interface Job {
+  readonly id: number;
+  onMessage(message: WorkerMessage): void;
+  onCrash(error: Error): void;
+}
+
+/** A few long-lived workers shared by every read in the process; idle ones do not keep it alive. */
+class InflatePool {
+  private readonly idle: Worker[] = [];
+  private readonly jobs = new Map<Worker, Job>();
+  private readonly waiting: ((worker: Worker) => void)[] = [];
+  private size = 0;
+  private nextId = 1;
+
+  constructor(private readonly max: number) {}
+
+  /** Runs one read on a free worker; returns the job's id and a way to post to its worker. */
+  async run(
+    request: { path: string; start: number; end?: number; hash?: string },
+    job: Omit<Job, 'id'>,
+  ): Promise<{ id: number; post: (message: object) => void }> {
+    const worker = await this.acquire();
+    const id = this.nextId++;
+    this.jobs.set(worker, { ...job, id });
+    worker.ref();
+    worker.postMessage({
+      type: 'read',
+      id,
+      ...request,
+      window: windowBytes,
+      chunkSize: chunkBytes,
+    });
+    return { id, post: (message) => worker.postMessage(message) };
+  }
+
+  private acquire(): Promise<Worker> {
+    const worker = this.idle.pop();
+    if (worker !== undefined) return Promise.resolve(worker);
+    if (this.size < this.max) {
+      this.size++;
+      return Promise.resolve(this.spawn());
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private spawn(): Worker {
+    // No --import tsx for this plain-JavaScript worker: the loader is what makes boots slow.
+    const worker = new Worker(new URL('./layer-inflate-worker.js', import.meta.url), {
+      execArgv: [],
+    });
+    let gone = false;
+    worker.on('message', (message: WorkerMessage) => {
+      const job = this.jobs.get(worker);
+      if (job === undefined || job.id !== message.id) return;
+      if (message.type === 'idle') {
+        this.jobs.delete(worker);
+        this.release(worker);
+      } else job.onMessage(message);
+    });
+    const lose = (error: Error) => {
+      if (gone) return;
+      gone = true;
+      this.jobs.get(worker)?.onCrash(error);
+      this.jobs.delete(worker);
+      this.size--;
+      const index = this.idle.indexOf(worker);
+      if (index >= 0) this.idle.splice(index, 1);
+      // Whoever waits for a worker gets a fresh one instead.
+      const waiter = this.waiting.shift();
+      if (waiter !== undefined) {
+        this.size++;
+        waiter(this.spawn());
+      }
+    };
+    worker.on('error', lose);
+    worker.on('exit', (code) => lose(new Error(`it exited with code ${code}`)));
+    return worker;
+  }
+
+  private release(worker: Worker): void {
+    const waiter = this.waiting.shift();
+    if (waiter !== undefined) {
+      waiter(worker);
+      return;
+    }
+    worker.unref();
+    this.idle.push(worker);
+  }
+}
+
+let pool: InflatePool | undefined;
+
+function sharedPool(): InflatePool {
+  pool ??= new InflatePool(Math.max(1, Math.min(3, availableParallelism())));
+  return pool;
+}
+
+/** The error stream.pipeline gives when its signal aborts, so both readers fail alike. */
+function abortError(signal: AbortSignal | undefined): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal?.reason }), {
+    name: 'AbortError',
+    code: 'ABORT_ERR',
+  });
+}
+
+/** The worker's read failure as the error the in-thread sources give. */
+function readError(what: string, file: BlobFile, message: string, code: string | undefined) {
+  return code === 'ENOENT'
+    ? new PalisadeError('image-not-found', `${what}: ${file.path} is missing`, { status: 404 })
+    : new PalisadeError('image-source-invalid', `${what}: reading ${file.path}: ${message}`, {
+        status: 400,
+      });
+}
+
+/**
+ * Starts reading `file` on a worker thread. The stream ends only after the worker's digest and
+ * byte count were checked, and fails with the in-thread reader's errors otherwise.
+ */
+export async function inflateLayerInWorker(
+  file: BlobFile,
+  options: InflateOptions,
+): Promise<InflatedLayer> {
+  const { what, signal } = options;
+  if (signal?.aborted === true) throw abortError(signal);
+  const algorithm =
+    options.digest === undefined ? undefined : requireDigest(options.digest, what).algorithm;
+  const queue: Buffer[] = [];
+  let ended = false;
+  let wanted = false;
+  let post: (message: object) => void = () => undefined;
+  let id = 0;
+  // Chunks are handed over one per read() and acknowledged only then, so the worker's window
+  // bounds what waits here as well as what is in flight.
+  const deliver = () => {
+    while (wanted) {
+      const chunk = queue.shift();
+      if (chunk === undefined) {
+        if (ended) {
+          wanted = false;
+          stream.push(null);
+        }
+        return;
+      }
+      post({ type: 'ack', id, bytes: chunk.length });
+      wanted = stream.push(chunk);
+    }
+  };
+  const stream = new Readable({
+    highWaterMark: 1,
+    read() {
+      wanted = true;
+      deliver();
+    },
+    destroy(error, callback) {
+      if (!ended) post({ type: 'cancel', id });
+      callback(error);
+    },
+  });
+  let settleFormat: { resolve(gzip: boolean): void; reject(error: unknown): void } | undefined;
+  const format = new Promise<boolean>((resolve, reject) => (settleFormat = { resolve, reject }));
+  const fail = (error: Error) => {
+    settleFormat?.reject(error);
+    stream.destroy(error);
+  };
+  /** The blob's digest or size error, when the worker hashed it and it does not match. */
+  const digestError = (hashed: { digest?: string; bytes?: number }) =>
+    options.digest === undefined || hashed.digest === undefined || hashed.bytes === undefined
+      ? undefined
+      : checkHashedBlob(
+          {
+            digest: options.digest,
+            what,
+            ...(options.size === undefined ? {} : { size: options.size }),
+          },
+          { digest: hashed.digest, bytes: hashed.bytes },
+        );
+  const onMessage = (message: WorkerMessage): void => {
+    switch (message.type) {
+      case 'format':
+        settleFormat?.resolve(message.gzip);
+        return;
+      case 'data':
+        queue.push(
+          Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength),
+        );
+        deliver();
+        return;
+      case 'end': {
+        const error = digestError(message);
+        if (error !== undefined) {
+          fail(error);
+          return;
+        }
+        ended = true;
+        deliver();
+        return;
+      }
+      case 'failed':
+        fail(
+          message.stage === 'gzip'
+            ? (digestError(message) ?? gzipStreamError(what, new Error(message.message)))
+            : readError(what, file, message.message, message.code),
+        );
+        return;
+      case 'idle':
+        return;
+    }
+  };
+  const abort = () => fail(abortError(signal));
+  signal?.addEventListener('abort', abort, { once: true });
+  stream.once('close', () => signal?.removeEventListener('abort', abort));
+  const started = await sharedPool().run(
+    {
+      path: file.path,
+      start: file.start,
+      ...(file.length === undefined ? {} : { end: file.start + file.length - 1 }),
+      ...(algorithm === undefined ? {} : { hash: algorithm }),
+    },
+    {
+      onMessage,
+      onCrash: (error) =>
+        fail(
+          new PalisadeError(
+            'internal',
+            `${what}: the layer reader thread failed: ${error.message}`,
+            {
+              status: 500,
+              cause: error,
+            },
+          ),
+        ),
+    },
+  );
+  id = started.id;
+  post = started.post;
+  if (stream.destroyed) post({ type: 'cancel', id });
+  return { stream, gzip: await format };
+}
