@@ -4,29 +4,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryAdvisorySource } from '../vuln/index.ts';
-import type { AdvisoryQuery, AdvisorySource, StoredAdvisory } from '../vuln/index.ts';
+import type { AdvisoryQuery, AdvisorySource } from '../vuln/index.ts';
+import { alpineAdvisory } from '../../test/kit/advisories.ts';
 import { OciLayout } from '../../test/kit/images.ts';
 import { analyzers } from './analyzers/all.ts';
 import type { ImageFile } from './analyzers/types.ts';
 import { scanImage } from './scan.ts';
 import { EarlyMatcher } from './scan-early-match.ts';
 
-const advisory = (id: string, name: string, fixed: string): StoredAdvisory => ({
-  id,
-  aliases: [],
-  summary: `${id} summary`,
-  modified: '2024-01-01T00:00:00Z',
-  severity: 'MODERATE',
-  references: [],
-  affected: [
-    {
-      ecosystem: 'Alpine:v3.19',
-      name,
-      ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
-      versions: [],
-    },
-  ],
-});
+const advisory = (id: string, name: string, fixed: string) => alpineAdvisory({ id, name, fixed });
 
 const advisories = [
   advisory('CVE-2024-0001', 'zlib', '1.3.1-r0'),
@@ -80,7 +66,7 @@ describe('early matching', () => {
     early.offer(file('/etc/os-release', osRelease));
     early.offer(file('/lib/apk/db/installed', installed([['zlib', '1.3-r2']])));
     early.offer(file('/etc/motd', 'no analyser wants this'));
-    await early.settle();
+    await early.idle();
     assert.deepEqual(prefetched, ['zlib']);
     const [matched] = [...early.memo.values()];
     assert.deepEqual(
@@ -89,19 +75,36 @@ describe('early matching', () => {
     );
   });
 
-  it('starts nothing after settle, and a failing database only stops the speculation', async () => {
+  it('a failing database stops the speculation, which starts nothing more', async () => {
+    let calls = 0;
     const failing: AdvisorySource = {
-      prefetch: () => Promise.reject(new Error('database gone')),
+      prefetch: () => {
+        calls++;
+        return Promise.reject(new Error('database gone'));
+      },
       lookup: () => [],
     };
     const early = new EarlyMatcher(failing, analyzers, { files: 1, bytes: 1, delayMs: 0 });
     early.offer(file('/etc/os-release', osRelease));
     early.offer(file('/lib/apk/db/installed', installed([['zlib', '1.3-r2']])));
-    await early.settle();
-    assert.equal(early.memo.size, 0);
+    await early.idle();
+    assert.equal(calls, 1);
     early.offer(file('/lib/apk/db/installed', installed([['curl', '8.0-r0']])));
-    await early.settle();
+    await early.idle();
+    assert.equal(calls, 1);
     assert.equal(early.memo.size, 0);
+  });
+
+  it('looks nothing more up once settled', async () => {
+    const { source, prefetched } = recordingSource();
+    const early = new EarlyMatcher(source, analyzers, { files: 1, bytes: 1, delayMs: 0 });
+    early.offer(file('/etc/os-release', osRelease));
+    early.offer(file('/lib/apk/db/installed', installed([['zlib', '1.3-r2']])));
+    await early.idle();
+    await early.settle();
+    early.offer(file('/lib/apk/db/installed', installed([['curl', '8.0-r0']])));
+    await early.idle();
+    assert.deepEqual(prefetched, ['zlib']);
   });
 
   it('reports what the final file system holds, not what a lower layer had, and reuses the early matches', async () => {

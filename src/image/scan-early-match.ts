@@ -61,7 +61,13 @@ export class EarlyMatcher {
     this.schedule();
   }
 
-  /** Waits for the work in flight; after it, nothing more is started. */
+  /** Resolves once every file offered so far has been looked up and matched. */
+  async idle(): Promise<void> {
+    while (this.running !== undefined || this.timer !== undefined)
+      await (this.running ?? new Promise((resolve) => setTimeout(resolve, this.batching.delayMs)));
+  }
+
+  /** Stops the speculation and waits for the slice in flight. */
   async settle(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
@@ -99,18 +105,35 @@ export class EarlyMatcher {
     this.files = new Map();
     this.pendingBytes = 0;
     // Off the caller's stack: offer() runs inside the tar parser.
-    await Promise.resolve();
+    await yieldToEventLoop();
     try {
       const components: Component[] = [];
       for (const analyzer of this.early) {
         const result = await analyzer.analyze({ files });
         components.push(...result.components);
       }
-      await this.source.prefetch?.(advisoryQueries(components));
-      for (const component of components) matchComponentSorted(this.source, component, this.memo);
+      // In slices, with the event loop let in between: a database in this thread (PGlite)
+      // blocks it, and layer data waiting meanwhile holds up the worker threads.
+      // settle() stops the rest: the final match does what is still needed.
+      for (let at = 0; at < components.length && !this.stopped; at += sliceSize) {
+        await this.source.prefetch?.(advisoryQueries(components.slice(at, at + sliceSize)));
+        await yieldToEventLoop();
+      }
+      for (let at = 0; at < components.length && !this.stopped; at += sliceSize) {
+        for (const component of components.slice(at, at + sliceSize))
+          matchComponentSorted(this.source, component, this.memo);
+        await yieldToEventLoop();
+      }
     } catch {
       // The final analysis and match report what failed here; speculation just stops.
       this.stopped = true;
     }
   }
+}
+
+/** Packages loaded or matched between two turns of the event loop. */
+const sliceSize = 400;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

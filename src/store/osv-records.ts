@@ -176,7 +176,11 @@ export async function findOsvAdvisories(
   for (const row of rows) {
     const list = JSON.parse(row.advisories) as StoredAdvisory[];
     // SQL sorted by byte order; JavaScript's is by UTF-16 code unit, which ids use elsewhere.
-    list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    // They differ only outside ASCII, so most lists are in order already.
+    let sorted = true;
+    for (let k = 1; k < list.length && sorted; k++)
+      sorted = (list[k - 1] as StoredAdvisory).id <= (list[k] as StoredAdvisory).id;
+    if (!sorted) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     out.set(advisoryKeyString(row), list);
   }
   return out;

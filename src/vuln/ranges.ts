@@ -18,22 +18,31 @@ function eventVersion(event: StoredEvent): string {
   return event.introduced ?? event.fixed ?? event.last_affected ?? event.limit ?? '';
 }
 
-function sortEvents(events: readonly StoredEvent[], compare: Compare): StoredEvent[] {
+function compareEvents(a: StoredEvent, b: StoredEvent, compare: Compare): number {
   // "0" means "since the beginning" and sorts first whatever the scheme says about it.
-  return [...events].sort((a, b) => {
-    const x = eventVersion(a);
-    const y = eventVersion(b);
-    if (a.introduced === '0' || b.introduced === '0') {
-      return a.introduced === '0' && b.introduced === '0' ? 0 : a.introduced === '0' ? -1 : 1;
-    }
-    return compare(x, y);
-  });
+  if (a.introduced === '0' || b.introduced === '0')
+    return a.introduced === '0' && b.introduced === '0' ? 0 : a.introduced === '0' ? -1 : 1;
+  return compare(eventVersion(a), eventVersion(b));
+}
+
+function sortEvents(events: readonly StoredEvent[], compare: Compare): readonly StoredEvent[] {
+  // Most ranges are stored in order already ("introduced 0, fixed X"): check before copying.
+  let sorted = true;
+  for (let k = 1; k < events.length && sorted; k++)
+    sorted = compareEvents(events[k - 1] as StoredEvent, events[k] as StoredEvent, compare) <= 0;
+  return sorted ? events : [...events].sort((a, b) => compareEvents(a, b, compare));
 }
 
 export function inRange(version: string, range: StoredRange, ecosystemCompare: Compare): boolean {
   const compare = range.type === 'SEMVER' ? compareSemver : ecosystemCompare;
-  const limits = range.events.flatMap((e) => (e.limit === undefined ? [] : [e.limit]));
-  if (limits.length > 0 && !limits.some((l) => l === '*' || compare(version, l) < 0)) return false;
+  let limited = false;
+  let belowLimit = false;
+  for (const event of range.events) {
+    if (event.limit === undefined) continue;
+    limited = true;
+    if (event.limit === '*' || compare(version, event.limit) < 0) belowLimit = true;
+  }
+  if (limited && !belowLimit) return false;
   let affected = false;
   for (const event of sortEvents(range.events, compare)) {
     if (event.introduced !== undefined) {

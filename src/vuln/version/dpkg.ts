@@ -26,9 +26,9 @@ export function parseDebianVersion(version: string): DebianVersion {
 /** dpkg lib/dpkg/version.c order(): '~' sorts first, then the end, then letters, then others. */
 function order(char: string | undefined): number {
   if (char === undefined) return 0;
-  if (char === '~') return -1;
   const code = char.charCodeAt(0);
-  if (/[A-Za-z]/.test(char)) return code;
+  if (code === 126) return -1; // '~'
+  if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) return code; // A-Z, a-z
   return code + 256;
 }
 

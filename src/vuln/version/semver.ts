@@ -45,9 +45,26 @@ function compareIdentifiers(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Parsed versions by text: matching compares one installed version with every event of every
+ * advisory of its package. Bounded; cleared when full.
+ */
+const parsed = new Map<string, SemanticVersion>();
+const parsedLimit = 8192;
+
+function parseSemverCached(text: string): SemanticVersion {
+  let version = parsed.get(text);
+  if (version === undefined) {
+    if (parsed.size >= parsedLimit) parsed.clear();
+    version = parseSemver(text);
+    parsed.set(text, version);
+  }
+  return version;
+}
+
 export function compareSemver(a: string, b: string): number {
-  const x = parseSemver(a);
-  const y = parseSemver(b);
+  const x = parseSemverCached(a);
+  const y = parseSemverCached(b);
   for (let k = 0; k < 3; k++) {
     const c = compareDigits(x.core[k] ?? '0', y.core[k] ?? '0');
     if (c !== 0) return c;

@@ -13,10 +13,23 @@ export interface VersionComparator {
 
 /** Compares two bigint-sized digit strings without converting them. */
 export function compareDigits(a: string, b: string): number {
-  const x = a.replace(/^0+/, '');
-  const y = b.replace(/^0+/, '');
-  if (x.length !== y.length) return x.length - y.length;
-  return x < y ? -1 : x > y ? 1 : 0;
+  // Leading zeros skipped by index: this runs for every version comparison of a scan.
+  let i = 0;
+  while (i < a.length - 1 && a.charCodeAt(i) === 48) i++;
+  let j = 0;
+  while (j < b.length - 1 && b.charCodeAt(j) === 48) j++;
+  if (a.length - i !== b.length - j) {
+    // "" and "0" both mean zero.
+    const x = a.length - i === 1 && a.charCodeAt(i) === 48 ? 0 : a.length - i;
+    const y = b.length - j === 1 && b.charCodeAt(j) === 48 ? 0 : b.length - j;
+    if (x !== y) return x - y;
+    return 0;
+  }
+  for (; i < a.length; i++, j++) {
+    const d = a.charCodeAt(i) - b.charCodeAt(j);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
 }
 
 export function sign(n: number): -1 | 0 | 1 {
