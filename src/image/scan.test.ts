@@ -5,26 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Component, Vulnerability } from '../model/index.ts';
 import { memoryAdvisorySource } from '../vuln/index.ts';
-import type { StoredAdvisory } from '../vuln/index.ts';
+import { alpineAdvisory } from '../../test/kit/advisories.ts';
 import { OciLayout } from '../../test/kit/images.ts';
 import { mergeAliasedVulnerabilities, scanImage } from './scan.ts';
 
-const advisory = (id: string, aliases: string[], fixed: string): StoredAdvisory => ({
-  id,
-  aliases,
-  summary: `${id} summary`,
-  modified: '2024-01-01T00:00:00Z',
-  severity: 'MODERATE',
-  references: [],
-  affected: [
-    {
-      ecosystem: 'Alpine:v3.19',
-      name: 'zlib',
-      ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
-      versions: [],
-    },
-  ],
-});
+const advisory = (id: string, aliases: string[], fixed: string) =>
+  alpineAdvisory({ id, aliases, fixed });
 
 describe('scanImage', () => {
   let work: string;
