@@ -321,16 +321,14 @@ async function startTokenServer(
       }
     }
     const token = issue(subject ?? '', scopes, subject === undefined ? ['pull'] : ['pull', 'push']);
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify({
-          token,
-          access_token: token,
-          expires_in: 300,
-          issued_at: new Date().toISOString(),
-        }),
-      );
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        token,
+        access_token: token,
+        expires_in: 300,
+        issued_at: new Date().toISOString(),
+      }),
+    );
   };
 
   const server = createServer((req, res) => {
