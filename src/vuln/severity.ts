@@ -1,7 +1,8 @@
 // Severity of an advisory in one vocabulary (LOW, MODERATE, IMPORTANT, CRITICAL): a vendor's
 // own rating when the record has one (GHSA database_specific.severity, Debian urgency, Ubuntu
-// priority, a Red Hat style "Important: …" summary), else the CVSS v3 base score banded as
-// CVSS v3.1 §5 "Qualitative Severity Rating Scale" does (Low < 4, Medium < 7, High < 9).
+// priority, a Red Hat style "Important: …" summary), else the CVSS score (v3 first, then v4,
+// then v2) banded as CVSS v3.1 §5 "Qualitative Severity Rating Scale" does (Low < 4, Medium < 7,
+// High < 9); CVSS v4.0 §6 uses the same bands.
 
 import type { CvssScore, VulnerabilitySeverity } from '../model/index.ts';
 import { scoreCvssVector } from './cvss.ts';
