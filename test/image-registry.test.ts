@@ -129,6 +129,27 @@ describe('reading images from a registry', { skip }, () => {
     assert.equal(image.files.files.get('/usr/bin/curl')?.mode, 0o755);
   });
 
+  it('reads registry layers on worker threads with the same result', async () => {
+    const read = async (workerThreshold: number) => {
+      const image = await readImage(await openImageSource(`${registry.host}/team/app:v1`), {
+        keep: keepAll,
+        workerThreshold,
+      });
+      return {
+        layers: image.layers.map((layer) => [layer.digest, layer.compression]),
+        files: [...image.files.files.values()].map((file) => [
+          file.path,
+          file.layer,
+          file.mode,
+          file.content.toString('base64'),
+        ]),
+      };
+    };
+    const inThread = await read(Infinity);
+    assert.ok(inThread.files.length > 0);
+    assert.deepEqual(await read(0), inThread);
+  });
+
   it('pulls an image by digest and keeps only the files the predicate asks for', async () => {
     const seen: string[] = [];
     const image = await readImage(
@@ -246,10 +267,15 @@ describe('reading images from a registry', { skip }, () => {
     const at = bytes.indexOf('root:x');
     bytes[at] = 'R'.charCodeAt(0);
     await writeFile(path, bytes);
-    await assert.rejects(
-      readImage(await openImageSource(`${registry.host}/team/corrupt:v1`), { keep: keepAll }),
-      expectCode('digest-mismatch', new RegExp(`layer ${layer}`)),
-    );
+    // Checked on the calling thread and on a worker thread (layer-inflate.ts) alike.
+    for (const workerThreshold of [Infinity, 0])
+      await assert.rejects(
+        readImage(await openImageSource(`${registry.host}/team/corrupt:v1`), {
+          keep: keepAll,
+          workerThreshold,
+        }),
+        expectCode('digest-mismatch', new RegExp(`layer ${layer}`)),
+      );
   });
 
   it('fails with digest-mismatch when the manifest on the registry is corrupt', async () => {

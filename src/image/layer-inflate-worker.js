@@ -1,10 +1,10 @@
 // @ts-check
-// A worker thread for layer blobs held in local files (OCI layouts, docker-save archives): it
-// reads the bytes, hashes them, and gunzips gzip layers, sending the output to the main thread
-// in transferred chunks, never more than a window of unacknowledged bytes ahead. It is plain
-// JavaScript on purpose: a worker started with the TypeScript loader takes ~200 ms to boot, this
-// one ~30 ms. It only reports facts (digest, byte count, format, zlib's error); the main thread
-// (layer-inflate.ts) judges them and names the layer in errors.
+// A worker thread for layer blobs: it reads the bytes (from a local file, or as the main thread
+// forwards them from a registry), hashes them, and gunzips gzip layers, sending the output to
+// the main thread in transferred chunks, never more than a window of unacknowledged bytes
+// ahead. It is plain JavaScript on purpose: a worker started with the TypeScript loader takes
+// ~200 ms to boot, this one ~30 ms. It only reports facts (digest, byte count, format, zlib's
+// error); the main thread (layer-inflate.ts) judges them and names the layer in errors.
 
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
@@ -15,18 +15,19 @@ import { parentPort } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 
 /**
- * @typedef {{ type: 'read', id: number, path: string, start: number, end?: number,
+ * @typedef {{ type: 'read', id: number, path?: string, start: number, end?: number,
  *   hash?: 'sha256' | 'sha512', window: number, chunkSize: number }} ReadJob
- * @typedef {{ type: 'ack', id: number, bytes: number } | { type: 'cancel', id: number }} Control
+ *   Without `path` the blob comes as 'input' messages.
+ * @typedef {{ type: 'ack', id: number, bytes: number } | { type: 'cancel', id: number }
+ *   | { type: 'input', id: number, chunk: Uint8Array } | { type: 'input-end', id: number }
+ * } Control
+ * @typedef {{ id: number, window: number, unacknowledged: number, cancelled: boolean,
+ *   resume?: (() => void) | undefined, file?: import('node:fs').ReadStream,
+ *   input: Buffer[], inputEnded: boolean, inputArrived?: (() => void) | undefined }} JobState
  */
 
 if (parentPort === null) throw new Error('layer-inflate-worker.js runs only as a worker thread');
 const port = parentPort;
-
-/**
- * @typedef {{ id: number, window: number, unacknowledged: number, cancelled: boolean,
- *   resume?: (() => void) | undefined, source?: import('node:fs').ReadStream }} JobState
- */
 
 /** The job being run: one at a time per worker. @type {JobState | undefined} */
 let current;
@@ -36,13 +37,29 @@ port.on('message', (/** @type {ReadJob | Control} */ message) => {
     void run(message);
     return;
   }
-  if (current === undefined || current.id !== message.id) return;
-  if (message.type === 'ack') current.unacknowledged -= message.bytes;
-  else {
-    current.cancelled = true;
-    current.source?.destroy();
+  const job = current;
+  if (job === undefined || job.id !== message.id) return;
+  switch (message.type) {
+    case 'ack':
+      job.unacknowledged -= message.bytes;
+      break;
+    case 'cancel':
+      job.cancelled = true;
+      job.file?.destroy();
+      break;
+    case 'input':
+      job.input.push(
+        Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength),
+      );
+      break;
+    case 'input-end':
+      job.inputEnded = true;
+      break;
   }
-  if (current.cancelled || current.unacknowledged < current.window) wake(current);
+  if (job.cancelled || job.unacknowledged < job.window) wake(job);
+  const arrived = job.inputArrived;
+  job.inputArrived = undefined;
+  arrived?.();
 });
 
 /** @param {JobState} job */
@@ -78,55 +95,83 @@ async function send(job, chunk) {
 }
 
 /**
- * The digest and byte count of the whole blob, read again.
+ * The blob's raw chunks, one at a time (undefined at the end): from the file, or from the main
+ * thread's messages, each acknowledged as taken so the main thread can send more.
  * @param {ReadJob} message
+ * @param {JobState} job
+ * @returns {() => Promise<Buffer | undefined>}
  */
-async function hashFile(message) {
-  const hash = createHash(message.hash ?? 'sha256');
-  let bytes = 0;
-  const source = createReadStream(message.path, {
-    start: message.start,
-    ...(message.end === undefined ? {} : { end: message.end }),
-    highWaterMark: message.chunkSize,
-  });
-  for await (const chunk of /** @type {AsyncIterable<Buffer>} */ (source)) {
-    bytes += chunk.length;
-    hash.update(chunk);
+function blobInput(message, job) {
+  if (message.path !== undefined) {
+    const file = createReadStream(message.path, {
+      start: message.start,
+      ...(message.end === undefined ? {} : { end: message.end }),
+      highWaterMark: message.chunkSize,
+    });
+    job.file = file;
+    /** @type {AsyncIterator<Buffer>} */
+    const iterator = file[Symbol.asyncIterator]();
+    return async () => {
+      const next = await iterator.next();
+      return next.done === true ? undefined : next.value;
+    };
   }
-  return { digest: `${message.hash}:${hash.digest('hex')}`, bytes };
+  return async () => {
+    for (;;) {
+      const chunk = job.input.shift();
+      if (chunk !== undefined) {
+        port.postMessage({ type: 'input-ack', id: job.id, bytes: chunk.length });
+        return chunk;
+      }
+      if (job.inputEnded || job.cancelled) return undefined;
+      await new Promise((resolve) => (job.inputArrived = () => resolve(undefined)));
+    }
+  };
 }
 
 /** @param {ReadJob} message */
 async function run(message) {
   /** @type {JobState} */
-  const job = { id: message.id, window: message.window, unacknowledged: 0, cancelled: false };
+  const job = {
+    id: message.id,
+    window: message.window,
+    unacknowledged: 0,
+    cancelled: false,
+    input: [],
+    inputEnded: false,
+  };
   current = job;
   const hash = message.hash === undefined ? undefined : createHash(message.hash);
   let bytes = 0;
-  /** A read of the file failed (not zlib): reported as such even mid-gzip. */
+  /** Reading the blob failed (not zlib): reported as such even mid-gzip. */
   let readFailed = false;
+  const input = blobInput(message, job);
+  /** The next raw chunk, hashed and counted as it is taken. */
+  const take = async () => {
+    let chunk;
+    try {
+      chunk = await input();
+    } catch (error) {
+      readFailed = true;
+      throw error;
+    }
+    if (chunk !== undefined) {
+      bytes += chunk.length;
+      hash?.update(chunk);
+    }
+    return chunk;
+  };
   try {
-    const source = createReadStream(message.path, {
-      start: message.start,
-      ...(message.end === undefined ? {} : { end: message.end }),
-      highWaterMark: message.chunkSize,
-    });
-    job.source = source;
-    /** @type {AsyncIterator<Buffer>} */
-    const iterator = source[Symbol.asyncIterator]();
     /** @type {Buffer[]} */
     const head = [];
     let headLength = 0;
     let ended = false;
     while (headLength < 3) {
-      const next = await iterator.next();
-      if (next.done === true) {
+      const chunk = await take();
+      if (chunk === undefined) {
         ended = true;
         break;
       }
-      const chunk = /** @type {Buffer} */ (next.value);
-      bytes += chunk.length;
-      hash?.update(chunk);
       head.push(chunk);
       headLength += chunk.length;
     }
@@ -135,20 +180,7 @@ async function run(message) {
     const rest = async function* () {
       yield* head;
       if (ended) return;
-      for (;;) {
-        let next;
-        try {
-          next = await iterator.next();
-        } catch (error) {
-          readFailed = true;
-          throw error;
-        }
-        if (next.done === true) return;
-        const chunk = /** @type {Buffer} */ (next.value);
-        bytes += chunk.length;
-        hash?.update(chunk);
-        yield chunk;
-      }
+      for (let chunk = await take(); chunk !== undefined; chunk = await take()) yield chunk;
     };
     if (gzip) {
       const gunzip = createGunzip({ chunkSize: message.chunkSize });
@@ -165,15 +197,15 @@ async function run(message) {
         );
       } catch (error) {
         if (readFailed || gzipError === undefined || job.cancelled) throw error;
-        // A blob that does not match its digest is reported as such, not as bad gzip: hash
-        // all of it again, as the in-thread reader's digest check would have.
-        const whole = message.hash === undefined ? undefined : await hashFile(message);
+        // A blob that does not match its digest is reported as such, not as bad gzip: the
+        // rest of it is hashed too, as the in-thread reader's digest check would have.
+        if (hash !== undefined) while ((await take()) !== undefined);
         port.postMessage({
           type: 'failed',
           id: job.id,
           stage: 'gzip',
           message: gzipError.message,
-          ...(whole === undefined ? {} : whole),
+          ...(hash === undefined ? {} : { digest: `${message.hash}:${hash.digest('hex')}`, bytes }),
         });
         return;
       }

@@ -1,14 +1,15 @@
-// Reads layer blobs that lie in local files on worker threads (layer-inflate-worker.js): the
-// hashing and gunzip of a 100 MB layer then run beside the main thread, which keeps parsing tar
-// headers, analysing files and querying the vulnerability database meanwhile. The main thread
-// still judges everything: the digest and size the worker reports, and zlib's errors, become the
-// same errors the in-thread reader gives. Blobs from a registry are read in-thread.
+// Reads layer blobs on worker threads (layer-inflate-worker.js), from a local file the worker
+// opens itself or from a registry stream this thread forwards: the hashing and gunzip of a
+// 100 MB layer then run beside the main thread, which keeps parsing tar headers, analysing files
+// and querying the vulnerability database meanwhile. The main thread still judges everything:
+// the digest and size the worker reports, and zlib's errors, become the same errors the
+// in-thread reader gives.
 
 import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { PalisadeError } from '../model/index.ts';
-import { checkHashedBlob, requireDigest } from './digest.ts';
+import { blobSizeError, checkHashedBlob, requireDigest } from './digest.ts';
 import { gzipStreamError } from './layers-decompress.ts';
 
 /** Where a blob's raw bytes lie in a local file. */
@@ -31,6 +32,8 @@ export interface InflateOptions {
   /** Names the layer in errors. */
   readonly what: string;
   readonly signal?: AbortSignal | undefined;
+  /** Unacknowledged bytes the worker may send ahead; default 32 MiB. */
+  readonly windowBytes?: number;
 }
 
 export interface InflatedLayer {
@@ -40,7 +43,7 @@ export interface InflatedLayer {
 }
 
 /** Unacknowledged bytes a worker may have sent: bounds memory when the main thread is busy. */
-const windowBytes = 32 * 1024 * 1024;
+const defaultWindowBytes = 32 * 1024 * 1024;
 const chunkBytes = 1024 * 1024;
 /** Blobs smaller than this are read in-thread: a worker's start-up would cost more. */
 export const workerMinimumBytes = 4 * 1024 * 1024;
@@ -59,6 +62,7 @@ type WorkerMessage =
       digest?: string;
       bytes?: number;
     }
+  | { type: 'input-ack'; id: number; bytes: number }
   | { type: 'idle'; id: number };
 
 interface Job {
@@ -79,31 +83,39 @@ class InflatePool {
 
   /** Runs one read on a free worker; returns the job's id and a way to post to its worker. */
   async run(
-    request: { path: string; start: number; end?: number; hash?: string },
+    request: { path?: string; start: number; end?: number; hash?: string; window: number },
     job: Omit<Job, 'id'>,
-  ): Promise<{ id: number; post: (message: object) => void }> {
-    const worker = await this.acquire();
+    signal: AbortSignal | undefined,
+  ): Promise<{ id: number; post: (message: object, transfer?: ArrayBuffer[]) => void }> {
+    const worker = await this.acquire(signal);
     const id = this.nextId++;
     this.jobs.set(worker, { ...job, id });
     worker.ref();
-    worker.postMessage({
-      type: 'read',
-      id,
-      ...request,
-      window: windowBytes,
-      chunkSize: chunkBytes,
-    });
-    return { id, post: (message) => worker.postMessage(message) };
+    worker.postMessage({ type: 'read', id, ...request, chunkSize: chunkBytes });
+    return { id, post: (message, transfer) => worker.postMessage(message, transfer) };
   }
 
-  private acquire(): Promise<Worker> {
+  /** A free worker; waiting for one ends when `signal` aborts. */
+  private acquire(signal: AbortSignal | undefined): Promise<Worker> {
     const worker = this.idle.pop();
     if (worker !== undefined) return Promise.resolve(worker);
     if (this.size < this.max) {
       this.size++;
       return Promise.resolve(this.spawn());
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => {
+      const waiter = (free: Worker) => {
+        signal?.removeEventListener('abort', giveUp);
+        resolve(free);
+      };
+      const giveUp = () => {
+        const index = this.waiting.indexOf(waiter);
+        if (index >= 0) this.waiting.splice(index, 1);
+        reject(abortError(signal));
+      };
+      signal?.addEventListener('abort', giveUp, { once: true });
+      this.waiting.push(waiter);
+    });
   }
 
   private spawn(): Worker {
@@ -175,14 +187,28 @@ function readError(what: string, file: BlobFile, message: string, code: string |
       });
 }
 
+/** Raw bytes the main thread may have forwarded unacknowledged (a registry blob). */
+const inputWindowBytes = 8 * 1024 * 1024;
+
+/** A forwarded chunk in memory of its own, so it can be transferred. */
+function ownedCopy(chunk: Buffer): Buffer {
+  return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
+    ? chunk
+    : Buffer.from(chunk);
+}
+
 /**
- * Starts reading `file` on a worker thread. The stream ends only after the worker's digest and
- * byte count were checked, and fails with the in-thread reader's errors otherwise.
+ * Starts reading a blob on a worker thread: a local file the worker reads itself, or the raw
+ * (unverified) bytes of a registry blob, which this thread forwards. The stream ends only after
+ * the worker's digest and byte count were checked, and fails with the in-thread reader's
+ * errors otherwise.
  */
 export async function inflateLayerInWorker(
-  file: BlobFile,
+  blob: BlobFile | Readable,
   options: InflateOptions,
 ): Promise<InflatedLayer> {
+  const file = blob instanceof Readable ? undefined : blob;
+  const raw = blob instanceof Readable ? blob : undefined;
   const { what, signal } = options;
   if (signal?.aborted === true) throw abortError(signal);
   const algorithm =
@@ -190,7 +216,9 @@ export async function inflateLayerInWorker(
   const queue: Buffer[] = [];
   let ended = false;
   let wanted = false;
-  let post: (message: object) => void = () => undefined;
+  let post: (message: object, transfer?: ArrayBuffer[]) => void = () => undefined;
+  let forwardedUnacknowledged = 0;
+  let inputAcknowledged: (() => void) | undefined;
   let id = 0;
   // Chunks are handed over one per read() and acknowledged only then, so the worker's window
   // bounds what waits here as well as what is in flight.
@@ -216,11 +244,17 @@ export async function inflateLayerInWorker(
     },
     destroy(error, callback) {
       if (!ended) post({ type: 'cancel', id });
+      raw?.destroy();
+      inputAcknowledged?.();
       callback(error);
     },
   });
   let settleFormat: { resolve(gzip: boolean): void; reject(error: unknown): void } | undefined;
   const format = new Promise<boolean>((resolve, reject) => (settleFormat = { resolve, reject }));
+  // A failure can come before anyone awaits the format or reads the stream (an abort while
+  // waiting for a free worker): both are awaited or piped later, which reports it.
+  format.catch(() => undefined);
+  stream.on('error', () => undefined);
   const fail = (error: Error) => {
     settleFormat?.reject(error);
     stream.destroy(error);
@@ -262,22 +296,70 @@ export async function inflateLayerInWorker(
         fail(
           message.stage === 'gzip'
             ? (digestError(message) ?? gzipStreamError(what, new Error(message.message)))
-            : readError(what, file, message.message, message.code),
+            : file !== undefined
+              ? readError(what, file, message.message, message.code)
+              : new PalisadeError('internal', `${what}: ${message.message}`, { status: 500 }),
         );
         return;
+      case 'input-ack': {
+        forwardedUnacknowledged -= message.bytes;
+        const acknowledged = inputAcknowledged;
+        inputAcknowledged = undefined;
+        acknowledged?.();
+        return;
+      }
       case 'idle':
         return;
     }
   };
   const abort = () => fail(abortError(signal));
+  /**
+   * Sends the raw bytes to the worker, at most a window ahead of what it took. More bytes than
+   * the descriptor states fail at once, as the in-thread digest check does.
+   */
+  const forward = async (source: Readable): Promise<void> => {
+    let sent = 0;
+    try {
+      for await (const data of source) {
+        if (stream.destroyed) return;
+        const chunk = ownedCopy(data as Buffer);
+        sent += chunk.length;
+        if (options.size !== undefined && sent > options.size) {
+          fail(blobSizeError(what, options.size, sent));
+          return;
+        }
+        forwardedUnacknowledged += chunk.length;
+        post({ type: 'input', id, chunk }, [chunk.buffer as ArrayBuffer]);
+        while (forwardedUnacknowledged >= inputWindowBytes && !stream.destroyed)
+          await new Promise<void>((resolve) => (inputAcknowledged = resolve));
+      }
+      post({ type: 'input-end', id });
+    } catch (error) {
+      if (stream.destroyed) return;
+      fail(
+        error instanceof PalisadeError
+          ? error
+          : new PalisadeError(
+              'image-source-invalid',
+              `${what}: reading the blob: ${error instanceof Error ? error.message : String(error)}`,
+              { status: 502, cause: error },
+            ),
+      );
+    }
+  };
   signal?.addEventListener('abort', abort, { once: true });
   stream.once('close', () => signal?.removeEventListener('abort', abort));
   const started = await sharedPool().run(
     {
-      path: file.path,
-      start: file.start,
-      ...(file.length === undefined ? {} : { end: file.start + file.length - 1 }),
+      ...(file === undefined
+        ? { start: 0 }
+        : {
+            path: file.path,
+            start: file.start,
+            ...(file.length === undefined ? {} : { end: file.start + file.length - 1 }),
+          }),
       ...(algorithm === undefined ? {} : { hash: algorithm }),
+      window: options.windowBytes ?? defaultWindowBytes,
     },
     {
       onMessage,
@@ -293,9 +375,11 @@ export async function inflateLayerInWorker(
           ),
         ),
     },
+    signal,
   );
   id = started.id;
   post = started.post;
   if (stream.destroyed) post({ type: 'cancel', id });
+  if (raw !== undefined) void forward(raw);
   return { stream, gzip: await format };
 }

@@ -3,6 +3,7 @@
 // time and applied in order; with a cache directory and a predicate id, a layer already read
 // for the same predicate is taken from the cache instead of the source.
 
+import type { Readable } from 'node:stream';
 import { PalisadeError, wrapError } from '../model/index.ts';
 import { LayerCache } from './layer-cache.ts';
 import { inflateLayerInWorker, workerMinimumBytes } from './layer-inflate.ts';
@@ -146,18 +147,20 @@ export async function readImage(
       return { changes: cached, fromCache: true };
     }
     stats.misses++;
-    const inflated =
-      layer.file !== undefined &&
+    const threshold = options.workerThreshold ?? workerMinimumBytes;
+    const onWorker =
       layer.size !== undefined &&
       layer.size > 0 &&
-      layer.size >= (options.workerThreshold ?? workerMinimumBytes)
-        ? await inflateLayerInWorker(layer.file, {
-            digest: layer.checkDiffId === true ? undefined : layer.digest,
-            size: layer.size,
-            what,
-            signal,
-          })
-        : undefined;
+      layer.size >= threshold &&
+      (layer.file !== undefined || layer.openRaw !== undefined);
+    const inflated = onWorker
+      ? await inflateLayerInWorker(layer.file ?? (await rawBlob(layer, signal)), {
+          digest: layer.checkDiffId === true ? undefined : layer.digest,
+          size: layer.size,
+          what,
+          signal,
+        })
+      : undefined;
     const blob = inflated?.stream ?? (await layer.open(signal));
     const changes = await readLayer(blob, {
       keep: options.keep,
@@ -225,6 +228,12 @@ export async function readImage(
     files,
     cache: stats,
   };
+}
+
+function rawBlob(layer: LayerBlob, signal: AbortSignal): Promise<Readable> {
+  if (layer.openRaw === undefined)
+    throw new PalisadeError('internal', `layer ${layer.digest} has no raw reader`, { status: 500 });
+  return layer.openRaw(signal);
 }
 
 const emptyChanges: LayerChanges = {

@@ -31,6 +31,8 @@ export interface LayerBlob {
   open(signal?: AbortSignal): Promise<Readable>;
   /** Where the raw (unverified) blob bytes lie when they are in a local file. */
   readonly file?: BlobFile;
+  /** The blob bytes unverified, for a reader that checks the digest itself (layer-inflate.ts). */
+  openRaw?(signal?: AbortSignal): Promise<Readable>;
   /**
    * The blob has no digest of its own (a legacy docker-save layer, whose `digest` is its diff
    * ID): the uncompressed tar is checked against the diff ID instead.
@@ -204,6 +206,7 @@ export async function resolveFromRoot(
         raw.on('error', (error) => verify.destroy(error));
         return raw.pipe(verify);
       },
+      openRaw: (signal?: AbortSignal) => store.openBlob(descriptor, signal),
     };
   });
   return {
