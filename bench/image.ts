@@ -4,7 +4,7 @@
 // embedded PGlite. Reports the import rate, a cold scan (no layer cache), the same without a
 // database (layers alone: read, decompress, analyse), a warm scan (cached layers), the time to
 // merely read and gunzip the same layer blobs (same run), and matching alone; the first three
-// are medians of three rounds. Targets: cold ≤ 1.5x read, match < 1 s, warm < 1 s. Never asserts.
+// are medians of five rounds. Targets: cold ≤ 1.5x read, match < 1 s, warm < 1 s. Never asserts.
 
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +26,7 @@ const npmPackages = Number(process.env['BENCH_NPM_PACKAGES'] ?? 3000);
 const records = Number(process.env['BENCH_OSV_RECORDS'] ?? 200_000);
 const imageMegabytes = Number(process.env['BENCH_IMAGE_MB'] ?? 200);
 
-const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const rounds = Number(process.env['BENCH_ROUNDS'] ?? 5);
 
 const seconds = (start: number) => (performance.now() - start) / 1000;
 const median = (values: readonly number[]) => {
@@ -252,7 +252,7 @@ export async function runImageBench(): Promise<string> {
         join(work, 'layout', 'blobs', 'sha256', l.digest.slice('sha256:'.length)),
       );
 
-      // Three rounds, each: the floor, a cold scan (an empty layer cache, a fresh database
+      // Five rounds, each: the floor, a cold scan (an empty layer cache, a fresh database
       // handle) and a cold scan without a database (reading, decompressing and analysing
       // only); medians of each, so one slow round moves no figure.
       const floorRuns: number[] = [];
