@@ -75,6 +75,32 @@ describe('early matching', () => {
     );
   });
 
+  it('loads a package once when a later layer lists it again, and forgets its advisories once matched', async () => {
+    const { source, prefetched } = recordingSource();
+    const released: string[] = [];
+    const releasing: AdvisorySource = {
+      ...source,
+      release: (packages) => released.push(...packages.map((p) => p.name)),
+    };
+    const early = new EarlyMatcher(releasing, analyzers, { files: 1, bytes: 1, delayMs: 0 });
+    early.offer(file('/etc/os-release', osRelease));
+    early.offer(file('/lib/apk/db/installed', installed([['zlib', '1.3-r2']])));
+    await early.idle();
+    early.offer(
+      file(
+        '/lib/apk/db/installed',
+        installed([
+          ['zlib', '1.3-r2'],
+          ['curl', '8.0-r0'],
+        ]),
+      ),
+    );
+    await early.idle();
+    assert.deepEqual(prefetched, ['zlib', 'curl']);
+    assert.deepEqual(released, ['zlib', 'curl']);
+    assert.equal(early.memo.size, 2);
+  });
+
   it('a failing database stops the speculation, which starts nothing more', async () => {
     let calls = 0;
     const failing: AdvisorySource = {
@@ -137,15 +163,17 @@ describe('early matching', () => {
         },
       ],
     });
-    const { source, lookups } = recordingSource();
+    const { source, lookups, prefetched } = recordingSource();
     const scan = await scanImage(`oci:${layout}:app`, { vulnDb: source });
     assert.deepEqual(
       scan.vulnerabilities.map((v) => `${v.id} ${v.component.name}`),
       ['CVE-2024-0001 zlib', 'CVE-2024-0003 curl'],
     );
-    // Whatever the speculation did, each final package was matched once.
-    for (const name of ['zlib', 'curl'])
+    // Whatever the speculation did, each final package was loaded and matched once.
+    for (const name of ['zlib', 'curl']) {
       assert.equal(lookups.filter((looked) => looked === name).length, 1, name);
+      assert.equal(prefetched.filter((loaded) => loaded === name).length, 1, name);
+    }
     // The memo hands back the final component, not the one analysed early.
     for (const vulnerability of scan.vulnerabilities)
       assert.ok(scan.components.includes(vulnerability.component));

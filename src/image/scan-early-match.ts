@@ -5,7 +5,7 @@
 // only for components that come out exactly the same.
 
 import type { Component } from '../model/index.ts';
-import { advisoryQueries, matchComponentSorted } from '../vuln/index.ts';
+import { advisoryQueries, matchComponentSorted, unmatched } from '../vuln/index.ts';
 import type { AdvisorySource, MatchMemo } from '../vuln/index.ts';
 import type { Analyzer, ImageFile } from './analyzers/types.ts';
 
@@ -97,8 +97,8 @@ export class EarlyMatcher {
   }
 
   /**
-   * Analyses the pending files together, loads their packages' advisories in one query, then
-   * matches the packages into the memo.
+   * Analyses the pending files together, then, slice by slice, loads the advisories of the
+   * packages the memo lacks, matches them into it and lets the advisories go.
    */
   private async flush(): Promise<void> {
     const files = new Map([...this.context, ...this.files]);
@@ -107,21 +107,25 @@ export class EarlyMatcher {
     // Off the caller's stack: offer() runs inside the tar parser.
     await yieldToEventLoop();
     try {
-      const components: Component[] = [];
+      const found: Component[] = [];
       for (const analyzer of this.early) {
         const result = await analyzer.analyze({ files });
-        components.push(...result.components);
+        found.push(...result.components);
       }
+      // A package file rewritten by a later layer mostly lists the same packages again.
+      const components = unmatched(found, this.memo);
       // In slices, with the event loop let in between: a database in this thread (PGlite)
       // blocks it, and layer data waiting meanwhile holds up the worker threads.
       // settle() stops the rest: the final match does what is still needed.
       for (let at = 0; at < components.length && !this.stopped; at += sliceSize) {
-        await this.source.prefetch?.(advisoryQueries(components.slice(at, at + sliceSize)));
-        await yieldToEventLoop();
-      }
-      for (let at = 0; at < components.length && !this.stopped; at += sliceSize) {
-        for (const component of components.slice(at, at + sliceSize))
-          matchComponentSorted(this.source, component, this.memo);
+        const slice = components.slice(at, at + sliceSize);
+        const queries = advisoryQueries(slice);
+        await this.source.prefetch?.(queries);
+        for (const component of slice) matchComponentSorted(this.source, component, this.memo);
+        // The memo holds what matched; the final match loads only what it lacks, so the
+        // slice's advisories can go (kept to the end, they cost the collector ~50 MB of copying
+        // per bench scan).
+        this.source.release?.(queries);
         await yieldToEventLoop();
       }
     } catch {

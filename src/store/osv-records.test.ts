@@ -129,6 +129,12 @@ for (const backend of databaseBackends) {
             found.map((v) => [v.id, v.fixedVersions]),
             [['ALPINE-CVE-2025-26519', ['1.2.4-r3']]],
           );
+          // Released packages are forgotten: asking again needs another prefetch.
+          db.release([{ ecosystem: 'Debian:9', name: 'libxml2' }]);
+          assert.throws(
+            () => db.lookup('Debian:9', 'libxml2'),
+            (e: unknown) => e instanceof PalisadeError && e.code === 'vulndb-not-loaded',
+          );
         } finally {
           await db.close();
         }

@@ -27,6 +27,7 @@ export {
   matchPackages,
   matchComponent,
   matchComponentSorted,
+  unmatched,
   ecosystemMatches,
   fetchAndMatchPackages,
   advisoryQueries,

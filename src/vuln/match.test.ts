@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component } from '../model/index.ts';
-import { ecosystemMatches, matchPackages } from './match.ts';
+import {
+  ecosystemMatches,
+  fetchAndMatchPackages,
+  matchComponentSorted,
+  matchPackages,
+  unmatched,
+} from './match.ts';
+import type { AdvisorySource, MatchMemo } from './match.ts';
 import { compactOsvRecord, parseOsvRecord } from './osv.ts';
 import type { StoredAdvisory } from './osv.ts';
 import { inRange } from './ranges.ts';
@@ -346,4 +353,55 @@ describe('fix states', () => {
       assert.equal(main?.status, undefined, '"fixed" leaves the state to the ranges');
     },
   );
+});
+
+describe('matching with a memo', () => {
+  const advisory = (id: string, name: string): StoredAdvisory =>
+    compactOsvRecord(
+      parseOsvRecord(
+        {
+          id,
+          modified: '2024-05-02T00:00:00Z',
+          affected: [
+            {
+              package: { ecosystem: 'npm', name },
+              ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '2.0.0' }] }],
+            },
+          ],
+        },
+        id,
+      ),
+    );
+  const left = component({ type: 'npm', name: 'left-pad', version: '1.0.0', ecosystem: 'npm' });
+  const right = component({ type: 'npm', name: 'right-pad', version: '1.0.0', ecosystem: 'npm' });
+
+  it('loads only the components the memo lacks, and answers the rest from it', async () => {
+    const memory = memoryAdvisorySource([
+      advisory('GHSA-left', 'left-pad'),
+      advisory('GHSA-right', 'right-pad'),
+    ]);
+    const loaded: string[] = [];
+    const looked: string[] = [];
+    const source: AdvisorySource = {
+      prefetch: (packages) => {
+        loaded.push(...packages.map((p) => p.name));
+        return Promise.resolve();
+      },
+      lookup: (ecosystem, name) => {
+        looked.push(name);
+        return memory.lookup(ecosystem, name);
+      },
+    };
+    const memo: MatchMemo = new Map();
+    matchComponentSorted(source, left, memo);
+    // The same package found again (another object, the same coordinates).
+    const found = await fetchAndMatchPackages(source, [{ ...left }, right], memo);
+    assert.deepEqual(loaded, ['right-pad']);
+    assert.deepEqual(looked, ['left-pad', 'right-pad']);
+    assert.deepEqual(
+      found.map((v) => v.id),
+      ['GHSA-left', 'GHSA-right'],
+    );
+    assert.deepEqual(unmatched([left, right], memo), []);
+  });
 });

@@ -24,6 +24,12 @@ export interface AdvisorySource {
    * database; sources in memory have nothing to load.
    */
   prefetch?(packages: readonly AdvisoryQuery[]): Promise<void>;
+  /**
+   * Forgets what prefetch loaded for these packages, once they are matched: a scan's
+   * advisories then die young instead of being kept, and copied by the garbage collector,
+   * until the scan ends.
+   */
+  release?(packages: readonly AdvisoryQuery[]): void;
 }
 
 /**
@@ -165,6 +171,13 @@ function memoKey(component: Component): string {
   ]);
 }
 
+/** The components the memo has no result for. */
+export function unmatched(components: readonly Component[], memo: MatchMemo): Component[] {
+  return memo.size === 0
+    ? [...components]
+    : components.filter((component) => !memo.has(memoKey(component)));
+}
+
 /** A component's vulnerabilities in advisory id order, from the memo when it has them. */
 export function matchComponentSorted(
   source: AdvisorySource,
@@ -199,12 +212,17 @@ export function advisoryQueries(components: readonly Component[]): AdvisoryQuery
   }));
 }
 
-/** matchPackages over a source that loads first (a database): one prefetch, then matching. */
+/**
+ * matchPackages over a source that loads first (a database): one prefetch of the components
+ * the memo does not answer for, then matching.
+ */
 export async function fetchAndMatchPackages(
   source: AdvisorySource,
   components: readonly Component[],
   memo?: MatchMemo,
 ): Promise<Vulnerability[]> {
-  await source.prefetch?.(advisoryQueries(components));
+  await source.prefetch?.(
+    advisoryQueries(memo === undefined ? components : unmatched(components, memo)),
+  );
   return matchPackages(source, components, memo);
 }

@@ -113,6 +113,7 @@ export interface OsvRecordStore {
 export interface VulnDb extends AdvisorySource {
   /** Loads the advisories of these packages; lookup answers only for loaded packages. */
   prefetch(packages: readonly AdvisoryQuery[]): Promise<void>;
+  release(packages: readonly AdvisoryQuery[]): void;
   status(): VulnDbStatus;
   close(): Promise<void>;
 }
@@ -321,6 +322,10 @@ export async function openVulnDb(
       if (wanted.size === 0) return;
       const found = await store.readAdvisories([...wanted.values()]);
       for (const text of wanted.keys()) loaded.set(text, found.get(text) ?? []);
+    },
+    release(packages) {
+      for (const query of packages)
+        loaded.delete(advisoryKeyString(advisoryKeyOf(query.ecosystem, query.name)));
     },
     lookup(ecosystem, name) {
       const text = advisoryKeyString(advisoryKeyOf(ecosystem, name));

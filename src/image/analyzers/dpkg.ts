@@ -46,7 +46,8 @@ export function parseControlParagraphs(text: string): ControlParseResult {
   };
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] ?? '').replace(/\r$/, '');
+    const raw = lines[i] ?? '';
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const number = i + 1;
     if (line.trim() === '') {
       flush();
@@ -76,11 +77,20 @@ export function parseControlParagraphs(text: string): ControlParseResult {
   return { paragraphs, errors };
 }
 
+/** Field names seen, canonicalised: a status file repeats a dozen names thousands of times. */
+const canonicalFields = new Map<string, string>();
+
 function canonicalField(name: string): string {
-  return name
-    .trim()
-    .toLowerCase()
-    .replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+  let canonical = canonicalFields.get(name);
+  if (canonical === undefined) {
+    canonical = name
+      .trim()
+      .toLowerCase()
+      .replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    // Bounded: a hostile file can name any number of fields.
+    if (canonicalFields.size < 1000) canonicalFields.set(name, canonical);
+  }
+  return canonical;
 }
 
 /** "glibc (2.36-9+deb12u4)" → name and version; "openssl" → name only. */

@@ -39,12 +39,16 @@ const rules: Readonly<Record<ComponentType, TypeRule>> = {
   composer: { lowerNamespace: true, lowerName: true },
 };
 
+const unencoded = /^[A-Za-z0-9\-._~:]*$/;
+
 /**
  * Percent-encodes one component: the unreserved characters (RFC 3986 ALPHA DIGIT - . _ ~) and
  * the colon stay as they are (ECMA-427 5.4: "the ':' need not be encoded"), every other UTF-8
  * byte becomes %XX with upper-case hex.
  */
 export function encodePurlComponent(value: string): string {
+  // Most names and versions need no encoding (and purls are built for every package).
+  if (unencoded.test(value)) return value;
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {
     const char = String.fromCharCode(byte);
