@@ -25,6 +25,7 @@ import {
 } from './kit/images.ts';
 
 const keepAll: KeepPredicate = () => true;
+const keepNothing: KeepPredicate = () => false;
 const hasZstd = existsSync('/usr/bin/zstd');
 
 function expectCode(code: string, ...patterns: RegExp[]) {
@@ -37,10 +38,12 @@ function expectCode(code: string, ...patterns: RegExp[]) {
 }
 
 // Every behaviour holds whether a layer is read on the calling thread or on a worker thread
-// (layer-inflate.ts), with the same errors.
+// (layer-inflate.ts), with the same errors; and on worker threads told what could be kept, so
+// that they leave other files' contents out (tar-elide.js): all of them when nothing is kept.
 const modes = [
-  { name: 'on the calling thread', workerThreshold: Infinity },
-  { name: 'on worker threads', workerThreshold: 0 },
+  { name: 'on the calling thread', workerThreshold: Infinity, hinted: false },
+  { name: 'on worker threads', workerThreshold: 0, hinted: false },
+  { name: 'on worker threads that leave out what is not kept', workerThreshold: 0, hinted: true },
 ];
 
 for (const mode of modes)
@@ -62,8 +65,10 @@ for (const mode of modes)
     ) {
       const dir = join(work, `layout-${++counter}`);
       const built = await new OciLayout(dir).addImage('t', image);
+      const keep = options.keep ?? keepAll;
       const result = await readImage(await openImageSource(`oci:${dir}:t`), {
-        keep: options.keep ?? keepAll,
+        keep,
+        ...(mode.hinted ? { keepHint: keep === keepNothing ? {} : { prefixes: ['/'] } } : {}),
         workerThreshold: mode.workerThreshold,
         ...(options.limits === undefined ? {} : { limits: options.limits }),
       });
@@ -307,11 +312,15 @@ for (const mode of modes)
       });
 
       it('stops a gzip bomb at the per-layer cap', async () => {
-        const bomb: TestLayer = {
-          entries: [{ path: 'zeros', content: Buffer.alloc(8 * 1024 * 1024) }],
-        };
+        // The gzip trailer is broken: a reader that went on to the end would report that.
+        const tarBytes = await buildTar([
+          { path: 'zeros', content: Buffer.alloc(8 * 1024 * 1024) },
+        ]);
+        const gzip = Buffer.from(compress(tarBytes, 'gzip'));
+        gzip.writeUInt32LE((gzip.readUInt32LE(gzip.length - 8) ^ 1) >>> 0, gzip.length - 8);
+        const bomb: TestLayer = { blob: gzip, diffId: sha256(tarBytes) };
         await assert.rejects(
-          read({ layers: [bomb] }, { limits: { maxLayerBytes: 1024 * 1024 }, keep: () => false }),
+          read({ layers: [bomb] }, { limits: { maxLayerBytes: 1024 * 1024 }, keep: keepNothing }),
           expectCode('limit-exceeded', /maxLayerBytes/, /layer sha256:/),
         );
       });
@@ -325,7 +334,7 @@ for (const mode of modes)
             entries: [{ path: 'zeros', content: Buffer.alloc(8 * 1024 * 1024) }],
           };
           await assert.rejects(
-            read({ layers: [bomb] }, { limits: { maxLayerBytes: 1024 * 1024 }, keep: () => false }),
+            read({ layers: [bomb] }, { limits: { maxLayerBytes: 1024 * 1024 }, keep: keepNothing }),
             expectCode('limit-exceeded', /maxLayerBytes/),
           );
         },
@@ -347,7 +356,7 @@ for (const mode of modes)
         await assert.rejects(
           read(
             { layers: [layer('a'), layer('b')] },
-            { limits: { maxImageBytes: 1024 * 1024 }, keep: () => false },
+            { limits: { maxImageBytes: 1024 * 1024 }, keep: keepNothing },
           ),
           expectCode('limit-exceeded', /maxImageBytes/),
         );
@@ -484,9 +493,156 @@ for (const mode of modes)
       it('reads nothing into the file system when the predicate keeps nothing', async () => {
         const { result } = await read(
           { layers: [{ entries: [{ path: 'etc/a', content: 'a' }] }] },
-          { keep: () => false },
+          { keep: keepNothing },
         );
         assert.equal(result.files.files.size, 0);
       });
     });
   });
+
+// Worker threads told which files could be kept leave the others' contents out of the tar
+// they pass on (tar-elide.js); what the reader makes of a layer must not change.
+describe('leaving out contents no hint matches', () => {
+  let work: string;
+  let counter = 0;
+  const hint = {
+    paths: ['/etc/os-release'],
+    suffixes: ['/package.json'],
+    prefixes: ['/var/lib/dpkg/'],
+  };
+  const keepHinted: KeepPredicate = (path, info) =>
+    info.type !== 'file' ||
+    path === '/etc/os-release' ||
+    path.endsWith('/package.json') ||
+    path.startsWith('/var/lib/dpkg/');
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'palisade-elide-test-'));
+  });
+
+  after(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  async function layout(image: TestImage): Promise<string> {
+    const dir = join(work, `layout-${++counter}`);
+    await new OciLayout(dir).addImage('t', image);
+    return `oci:${dir}:t`;
+  }
+
+  const readBoth = async (reference: string) => {
+    const inThread = await readImage(await openImageSource(reference), {
+      keep: keepHinted,
+      workerThreshold: Infinity,
+    });
+    const elided = await readImage(await openImageSource(reference), {
+      keep: keepHinted,
+      keepHint: hint,
+      workerThreshold: 0,
+    });
+    return { inThread, elided };
+  };
+
+  it('gives the same files, links, whiteouts and sizes as reading everything', async () => {
+    const reference = await layout({
+      layers: [
+        {
+          entries: [
+            { path: 'etc/os-release', content: 'ID=debian\n' },
+            { path: 'var/lib/dpkg/status', content: 'Package: a\nVersion: 1\n' },
+            { path: 'usr/lib/libbig.so', content: Buffer.alloc(3 * 1024 * 1024, 7) },
+            { path: 'usr/bin/tool', content: Buffer.alloc(100_000, 1), mode: 0o755 },
+            { path: 'usr/lib/gone.so', content: Buffer.alloc(50_000, 2) },
+            { path: `opt/${'n'.repeat(200)}/package.json`, content: '{"name":"long"}' },
+            { path: `opt/${'m'.repeat(200)}.bin`, content: Buffer.alloc(70_000, 3) },
+          ],
+        },
+        {
+          entries: [
+            { path: 'usr/lib/.wh.gone.so' },
+            { path: 'app/node_modules/x/package.json', content: '{"name":"x"}' },
+            { path: 'app/node_modules/x/index.js', content: Buffer.alloc(20_000, 4) },
+            { path: 'usr/lib/libbig.link', type: 'link', linkname: 'usr/lib/libbig.so' },
+            { path: 'etc/alias', type: 'symlink', linkname: 'os-release' },
+          ],
+        },
+      ],
+    });
+    const { inThread, elided } = await readBoth(reference);
+    const files = (read: typeof inThread) =>
+      [...read.files.files.values()].map((f) => [
+        f.path,
+        f.layer,
+        f.mode,
+        f.content.toString('hex'),
+      ]);
+    assert.deepEqual(files(elided), files(inThread));
+    assert.deepEqual([...elided.files.symlinks.entries()], [...inThread.files.symlinks.entries()]);
+    assert.equal(elided.files.read('/usr/lib/gone.so'), undefined);
+    assert.equal(elided.files.resolve('/etc/alias'), inThread.files.resolve('/etc/alias'));
+    assert.deepEqual(
+      elided.layers.map((l) => l.uncompressedSize),
+      inThread.layers.map((l) => l.uncompressedSize),
+    );
+    assert.equal(files(elided).length, 4);
+    // The contents were left out indeed: all but the kept files' and the headers.
+    assert.deepEqual(
+      inThread.layers.map((l) => l.skippedBytes),
+      [0, 0],
+    );
+    assert.ok((elided.layers[0]?.skippedBytes ?? 0) > 3 * 1024 * 1024 + 200_000);
+    assert.equal(elided.layers[1]?.skippedBytes, 20_480); // index.js with its padding
+  });
+
+  it('reports a layer cut inside left-out contents as truncated, as reading everything does', async () => {
+    const tarBytes = await buildTar([
+      { path: 'etc/os-release', content: 'ID=debian\n' },
+      { path: 'usr/lib/big', content: Buffer.alloc(200_000, 5) },
+    ]);
+    const cut = tarBytes.subarray(0, 100_000);
+    const reference = await layout({
+      layers: [{ blob: compress(cut, 'gzip'), diffId: sha256(cut) }],
+    });
+    const errors = await Promise.all(
+      [
+        { keep: keepHinted, workerThreshold: Infinity },
+        { keep: keepHinted, keepHint: hint, workerThreshold: 0 },
+      ].map(async (options) =>
+        readImage(await openImageSource(reference), options).then(
+          () => 'no error',
+          (error: unknown) => (error instanceof Error ? error.message : String(error)),
+        ),
+      ),
+    );
+    assert.match(errors[0] ?? '', /truncated.*last entry 'usr\/lib\/big'/);
+    assert.equal(errors[1], errors[0]);
+  });
+
+  it('still refuses an entry that climbs out of the root, whatever its contents', async () => {
+    const reference = await layout({
+      layers: [{ entries: [{ path: 'a/../../etc/shadow', content: Buffer.alloc(10_000, 1) }] }],
+    });
+    await assert.rejects(
+      readImage(await openImageSource(reference), {
+        keep: keepHinted,
+        keepHint: hint,
+        workerThreshold: 0,
+      }),
+      expectCode('layer-invalid', /path traversal/),
+    );
+  });
+
+  it('keeps nothing outside the hint, whatever the predicate says', async () => {
+    const reference = await layout({
+      layers: [{ entries: [{ path: 'srv/data.bin', content: Buffer.alloc(10_000, 1) }] }],
+    });
+    for (const workerThreshold of [Infinity, 0]) {
+      const read = await readImage(await openImageSource(reference), {
+        keep: keepAll,
+        keepHint: hint,
+        workerThreshold,
+      });
+      assert.equal(read.files.files.size, 0, `threshold ${workerThreshold}`);
+    }
+  });
+});

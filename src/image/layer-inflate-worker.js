@@ -5,6 +5,11 @@
 // ahead. It is plain JavaScript on purpose: a worker started with the TypeScript loader takes
 // ~200 ms to boot, this one ~30 ms. It only reports facts (digest, byte count, format, zlib's
 // error); the main thread (layer-inflate.ts) judges them and names the layer in errors.
+//
+// Given a file hint, it leaves out of a gzip layer's tar the contents of files the hint rules
+// out (tar-elide.js); each chunk then says how many bytes of the tar it stands for, and the
+// window counts those, so a layer whose contents are all left out still goes at the main
+// thread's pace. A tar longer than the limit it is given fails at once.
 
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
@@ -13,10 +18,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parentPort } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
+import { compileHint } from './file-hints.js';
+import { createTarElider } from './tar-elide.js';
 
 /**
  * @typedef {{ type: 'read', id: number, path?: string, start: number, end?: number,
- *   hash?: 'sha256' | 'sha512', window: number, chunkSize: number }} ReadJob
+ *   hash?: 'sha256' | 'sha512', window: number, chunkSize: number,
+ *   elide?: import('./file-hints.js').FileHint, maxTarBytes?: number }} ReadJob
  *   Without `path` the blob comes as 'input' messages.
  * @typedef {{ type: 'ack', id: number, bytes: number } | { type: 'cancel', id: number }
  *   | { type: 'input', id: number, chunk: Uint8Array } | { type: 'input-end', id: number }
@@ -76,18 +84,20 @@ function isGzip(/** @type {Buffer} */ head) {
 
 /**
  * Sends one chunk, transferring its memory when the chunk owns it whole (zlib and fs hand out
- * views into buffers they keep writing to; those are copied).
+ * views into buffers they keep writing to; those are copied). `represents` is how many bytes
+ * of the stream it stands for: more than its length when contents were left out of it.
  * @param {JobState} job
  * @param {Buffer} chunk
+ * @param {number} [represents]
  */
-async function send(job, chunk) {
+async function send(job, chunk, represents = chunk.length) {
   if (job.cancelled) return;
   const owned =
     chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength
       ? chunk
       : Buffer.from(chunk);
-  job.unacknowledged += owned.byteLength;
-  port.postMessage({ type: 'data', id: job.id, chunk: owned }, [
+  job.unacknowledged += represents;
+  port.postMessage({ type: 'data', id: job.id, chunk: owned, represents }, [
     /** @type {ArrayBuffer} */ (owned.buffer),
   ]);
   if (job.unacknowledged >= job.window && !job.cancelled)
@@ -184,6 +194,8 @@ async function run(message) {
     };
     if (gzip) {
       const gunzip = createGunzip({ chunkSize: message.chunkSize });
+      /** The tar went over maxTarBytes: reported once the pipeline is down. */
+      let tooLong = false;
       /** @type {Error | undefined} */
       let gzipError;
       gunzip.once('error', (error) => (gzipError = error));
@@ -192,10 +204,27 @@ async function run(message) {
           Readable.from(rest()),
           gunzip,
           async (/** @type {AsyncIterable<Buffer>} */ output) => {
-            for await (const chunk of output) await send(job, chunk);
+            const elider =
+              message.elide === undefined ? undefined : createTarElider(compileHint(message.elide));
+            let tarBytes = 0;
+            for await (const chunk of output) {
+              tarBytes += chunk.length;
+              if (message.maxTarBytes !== undefined && tarBytes > message.maxTarBytes) {
+                tooLong = true;
+                return;
+              }
+              if (elider === undefined) await send(job, chunk);
+              else await send(job, joined(elider.write(chunk)), chunk.length);
+            }
+            const tail = elider?.end() ?? [];
+            if (tail.length > 0) await send(job, joined(tail), 0);
           },
         );
       } catch (error) {
+        if (tooLong) {
+          port.postMessage({ type: 'failed', id: job.id, stage: 'limit', message: 'tar too long' });
+          return;
+        }
         if (readFailed || gzipError === undefined || job.cancelled) throw error;
         // A blob that does not match its digest is reported as such, not as bad gzip: the
         // rest of it is hashed too, as the in-thread reader's digest check would have.
@@ -207,6 +236,10 @@ async function run(message) {
           message: gzipError.message,
           ...(hash === undefined ? {} : { digest: `${message.hash}:${hash.digest('hex')}`, bytes }),
         });
+        return;
+      }
+      if (tooLong) {
+        port.postMessage({ type: 'failed', id: job.id, stage: 'limit', message: 'tar too long' });
         return;
       }
     } else {
@@ -233,4 +266,9 @@ async function run(message) {
     if (current === job) current = undefined;
     port.postMessage({ type: 'idle', id: job.id });
   }
+}
+
+/** One buffer of the parts (most chunks are one part already). @param {Buffer[]} parts */
+function joined(parts) {
+  return parts.length === 1 ? /** @type {Buffer} */ (parts[0]) : Buffer.concat(parts);
 }

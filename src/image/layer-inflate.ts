@@ -10,7 +10,9 @@ import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { PalisadeError } from '../model/index.ts';
 import { blobSizeError, checkHashedBlob, requireDigest } from './digest.ts';
+import type { FileHint } from './file-hints.js';
 import { gzipStreamError } from './layers-decompress.ts';
+import { limitExceeded } from './limits.ts';
 
 /** Where a blob's raw bytes lie in a local file. */
 export interface BlobFile {
@@ -34,12 +36,21 @@ export interface InflateOptions {
   readonly signal?: AbortSignal | undefined;
   /** Unacknowledged bytes the worker may send ahead; default 32 MiB. */
   readonly windowBytes?: number;
+  /**
+   * Leave out of a gzip layer's tar the contents of regular files this hint rules out
+   * (tar-elide.js): the caller must keep none of them.
+   */
+  readonly elide?: FileHint | undefined;
+  /** Uncompressed bytes the tar may have (maxLayerBytes): more fail at once. */
+  readonly maxTarBytes?: number | undefined;
 }
 
 export interface InflatedLayer {
   /** The tar when `gzip`, else the raw blob bytes (uncompressed tar or zstd). */
   readonly stream: Readable;
   readonly gzip: boolean;
+  /** Bytes of the tar the stream has given so far, contents left out included. */
+  readonly tarBytes: () => number;
 }
 
 /** Unacknowledged bytes a worker may have sent: bounds memory when the main thread is busy. */
@@ -50,12 +61,12 @@ export const workerMinimumBytes = 4 * 1024 * 1024;
 
 type WorkerMessage =
   | { type: 'format'; id: number; gzip: boolean }
-  | { type: 'data'; id: number; chunk: Uint8Array }
+  | { type: 'data'; id: number; chunk: Uint8Array; represents: number }
   | { type: 'end'; id: number; bytes: number; digest?: string }
   | {
       type: 'failed';
       id: number;
-      stage: 'read' | 'gzip';
+      stage: 'read' | 'gzip' | 'limit';
       message: string;
       code?: string;
       /** For gzip failures: the whole blob's digest and size, read again. */
@@ -83,7 +94,15 @@ class InflatePool {
 
   /** Runs one read on a free worker; returns the job's id and a way to post to its worker. */
   async run(
-    request: { path?: string; start: number; end?: number; hash?: string; window: number },
+    request: {
+      path?: string;
+      start: number;
+      end?: number;
+      hash?: string;
+      window: number;
+      elide?: FileHint;
+      maxTarBytes?: number;
+    },
     job: Omit<Job, 'id'>,
     signal: AbortSignal | undefined,
   ): Promise<{ id: number; post: (message: object, transfer?: ArrayBuffer[]) => void }> {
@@ -213,7 +232,8 @@ export async function inflateLayerInWorker(
   if (signal?.aborted === true) throw abortError(signal);
   const algorithm =
     options.digest === undefined ? undefined : requireDigest(options.digest, what).algorithm;
-  const queue: Buffer[] = [];
+  const queue: { chunk: Buffer; represents: number }[] = [];
+  let delivered = 0;
   let ended = false;
   let wanted = false;
   let post: (message: object, transfer?: ArrayBuffer[]) => void = () => undefined;
@@ -224,16 +244,18 @@ export async function inflateLayerInWorker(
   // bounds what waits here as well as what is in flight.
   const deliver = () => {
     while (wanted) {
-      const chunk = queue.shift();
-      if (chunk === undefined) {
+      const item = queue.shift();
+      if (item === undefined) {
         if (ended) {
           wanted = false;
           stream.push(null);
         }
         return;
       }
-      post({ type: 'ack', id, bytes: chunk.length });
-      wanted = stream.push(chunk);
+      post({ type: 'ack', id, bytes: item.represents });
+      delivered += item.represents;
+      // A chunk whose contents were all left out only moves the count on.
+      if (item.chunk.length > 0) wanted = stream.push(item.chunk);
     }
   };
   const stream = new Readable({
@@ -277,9 +299,14 @@ export async function inflateLayerInWorker(
         settleFormat?.resolve(message.gzip);
         return;
       case 'data':
-        queue.push(
-          Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength),
-        );
+        queue.push({
+          chunk: Buffer.from(
+            message.chunk.buffer,
+            message.chunk.byteOffset,
+            message.chunk.byteLength,
+          ),
+          represents: message.represents,
+        });
         deliver();
         return;
       case 'end': {
@@ -294,11 +321,17 @@ export async function inflateLayerInWorker(
       }
       case 'failed':
         fail(
-          message.stage === 'gzip'
-            ? (digestError(message) ?? gzipStreamError(what, new Error(message.message)))
-            : file !== undefined
-              ? readError(what, file, message.message, message.code)
-              : new PalisadeError('internal', `${what}: ${message.message}`, { status: 500 }),
+          message.stage === 'limit'
+            ? limitExceeded(
+                `${what}: uncompressed size`,
+                'maxLayerBytes',
+                options.maxTarBytes ?? Number.NaN,
+              )
+            : message.stage === 'gzip'
+              ? (digestError(message) ?? gzipStreamError(what, new Error(message.message)))
+              : file !== undefined
+                ? readError(what, file, message.message, message.code)
+                : new PalisadeError('internal', `${what}: ${message.message}`, { status: 500 }),
         );
         return;
       case 'input-ack': {
@@ -359,6 +392,8 @@ export async function inflateLayerInWorker(
             ...(file.length === undefined ? {} : { end: file.start + file.length - 1 }),
           }),
       ...(algorithm === undefined ? {} : { hash: algorithm }),
+      ...(options.elide === undefined ? {} : { elide: options.elide }),
+      ...(options.maxTarBytes === undefined ? {} : { maxTarBytes: options.maxTarBytes }),
       window: options.windowBytes ?? defaultWindowBytes,
     },
     {
@@ -381,5 +416,5 @@ export async function inflateLayerInWorker(
   post = started.post;
   if (stream.destroyed) post({ type: 'cancel', id });
   if (raw !== undefined) void forward(raw);
-  return { stream, gzip: await format };
+  return { stream, gzip: await format, tarBytes: () => delivered };
 }

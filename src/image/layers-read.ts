@@ -68,6 +68,8 @@ export interface LayerChanges {
   readonly entryCount: number;
   /** Uncompressed tar bytes. */
   readonly uncompressedBytes: number;
+  /** Of those, file contents a worker thread left out (never kept in the layer cache). */
+  readonly skippedBytes?: number;
   readonly compression: Compression;
 }
 
@@ -90,6 +92,11 @@ export interface ReadLayerOptions {
   readonly diffId?: string | undefined;
   /** The blob was decompressed already (on a worker thread); this was its compression. */
   readonly decompressed?: Compression;
+  /**
+   * How many bytes of the tar the stream has given so far, when it leaves file contents out
+   * (a worker's tar-elide.js): the caps count those, not the bytes that arrive.
+   */
+  readonly tarBytes?: (() => number) | undefined;
   /** Told each kept regular file as soon as it is read whole. */
   readonly onFile?: ((entry: LayerEntry & { readonly type: 'file' }) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
@@ -153,12 +160,20 @@ export async function readLayer(blob: Readable, options: ReadLayerOptions): Prom
       error,
     );
   }
-  return { ...collector.result(), uncompressedBytes: counter.bytes, compression };
+  return {
+    ...collector.result(),
+    uncompressedBytes: counter.bytes,
+    skippedBytes: counter.bytes - counter.received,
+    compression,
+  };
 }
 
 /** Counts uncompressed bytes against the caps and checks the diff ID at the end. */
 class UncompressedCounter extends Transform {
+  /** Bytes of the tar, contents left out included. */
   bytes = 0;
+  /** Bytes that arrived. */
+  received = 0;
   private readonly hash;
 
   constructor(private readonly options: ReadLayerOptions) {
@@ -171,8 +186,10 @@ class UncompressedCounter extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     const { limits, budget, what } = this.options;
-    this.bytes += chunk.length;
-    budget.uncompressedBytes += chunk.length;
+    this.received += chunk.length;
+    const added = this.options.tarBytes === undefined ? chunk.length : this.catchUp();
+    this.bytes += added;
+    budget.uncompressedBytes += added;
     if (this.bytes > limits.maxLayerBytes) {
       callback(limitExceeded(`${what}: uncompressed size`, 'maxLayerBytes', limits.maxLayerBytes));
       return;
@@ -191,8 +208,18 @@ class UncompressedCounter extends Transform {
     callback(null, chunk);
   }
 
+  /** Bytes the source stood for since the last count. */
+  private catchUp(): number {
+    const total = this.options.tarBytes?.() ?? this.bytes;
+    return total - this.bytes;
+  }
+
   override _flush(callback: TransformCallback): void {
     const { diffId, what } = this.options;
+    // Contents left out after the last chunk that arrived.
+    const added = this.catchUp();
+    this.bytes += added;
+    this.options.budget.uncompressedBytes += added;
     if (this.hash === undefined || diffId === undefined) {
       callback();
       return;

@@ -5,6 +5,7 @@
 
 import type { Readable } from 'node:stream';
 import { PalisadeError, wrapError } from '../model/index.ts';
+import { compileHint, type FileHint } from './file-hints.js';
 import { LayerCache } from './layer-cache.ts';
 import { inflateLayerInWorker, workerMinimumBytes } from './layer-inflate.ts';
 import type { Compression } from './layers-decompress.ts';
@@ -23,6 +24,11 @@ import type { ImageSource, ImageSourceKind, LayerBlob } from './source.ts';
 export interface ReadImageOptions {
   /** Which files, symlinks and hard links to keep (see KeepPredicate). */
   readonly keep: KeepPredicate;
+  /**
+   * The regular files `keep` could want, as data (file-hints.js): no file outside it is kept,
+   * and the worker threads leave their contents out instead of passing them on.
+   */
+  readonly keepHint?: FileHint;
   /**
    * Names the predicate for the cache: the same id must mean the same decisions. Without it
    * (or without cacheDir) nothing is cached.
@@ -58,6 +64,11 @@ export interface ImageLayer {
   /** Found from the first bytes; 'none' for an uncompressed tar. */
   readonly compression: Compression;
   readonly uncompressedSize: number;
+  /**
+   * Bytes of file contents a worker thread left out of the tar (files outside the keep
+   * hint), which this thread never received; 0 for a layer from the cache.
+   */
+  readonly skippedBytes: number;
   /** The Dockerfile instruction of the history entry that made this layer. */
   readonly createdBy: string | undefined;
   readonly created: string | undefined;
@@ -113,6 +124,13 @@ export async function readImage(
       ? new LayerCache(options.cacheDir)
       : undefined;
   const keepId = options.keepId ?? '';
+  // Regular files outside the hint are never kept, so their contents may be left unread.
+  const hinted = options.keepHint === undefined ? undefined : compileHint(options.keepHint);
+  const keep: KeepPredicate =
+    hinted === undefined
+      ? options.keep
+      : (path, info) =>
+          (info.type !== 'file' || hinted(path, info.mode)) && options.keep(path, info);
   const budget: ImageBudget = { uncompressedBytes: 0, keptBytes: 0 };
   const stats = { hits: 0, misses: 0, writeErrors: [] as string[] };
   const controller = new AbortController();
@@ -153,17 +171,23 @@ export async function readImage(
       layer.size > 0 &&
       layer.size >= threshold &&
       (layer.file !== undefined || layer.openRaw !== undefined);
+    // A legacy layer's diff ID is the hash of the whole tar: nothing may be left out of it.
+    const elide = layer.checkDiffId === true ? undefined : options.keepHint;
     const inflated = onWorker
       ? await inflateLayerInWorker(layer.file ?? (await rawBlob(layer, signal)), {
           digest: layer.checkDiffId === true ? undefined : layer.digest,
           size: layer.size,
           what,
           signal,
+          elide,
+          maxTarBytes: limits.maxLayerBytes,
         })
       : undefined;
     const blob = inflated?.stream ?? (await layer.open(signal));
     const changes = await readLayer(blob, {
-      keep: options.keep,
+      keep,
+      // Otherwise the stream is the raw blob, which the reader decompresses and counts itself.
+      tarBytes: inflated?.gzip === true ? inflated.tarBytes : undefined,
       limits,
       budget,
       what,
@@ -206,6 +230,7 @@ export async function readImage(
       mediaType: layer.mediaType,
       compression: result.changes.compression,
       uncompressedSize: result.changes.uncompressedBytes,
+      skippedBytes: result.fromCache ? 0 : (result.changes.skippedBytes ?? 0),
       createdBy: history[index]?.created_by,
       created: history[index]?.created,
       fromCache: result.fromCache,

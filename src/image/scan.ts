@@ -18,7 +18,7 @@ import { PalisadeError, wrapError } from '../model/index.ts';
 import { comparators, ecosystemBase, fetchAndMatchPackages } from '../vuln/index.ts';
 import type { AdvisorySource, MatchMemo, VulnDbStatus } from '../vuln/index.ts';
 import { analyzers as defaultAnalyzers } from './analyzers/all.ts';
-import { analyzeImage, wantsFile } from './analyzers/registry.ts';
+import { analyzeImage, filesOf, wantsFile } from './analyzers/registry.ts';
 import type { Analyzer, ImageFile } from './analyzers/types.ts';
 import { applyIgnoreRules, type IgnoreOutcome } from './ignore-file.ts';
 import type { ImageFileSystem } from './layers-flatten.ts';
@@ -201,6 +201,7 @@ export async function scanImage(ref: string, options: ScanImageOptions = {}): Pr
       keep: (path, info) =>
         (info.type === 'file' || info.type === 'symlink') &&
         wantsFile(path, { size: info.size, mode: info.mode }, list),
+      keepHint: filesOf(list),
       keepId: `scan-v1:${list.map((analyzer) => analyzer.id).join(',')}`,
       ...(options.platform === undefined ? {} : { platform: options.platform }),
       ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),

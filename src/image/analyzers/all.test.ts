@@ -33,6 +33,7 @@ describe('analyzer registry', () => {
   it('turns an analyzer that throws into a finding and keeps the others', async () => {
     const broken: Analyzer = {
       id: 'broken',
+      files: { executables: true, prefixes: ['/'] },
       wants: () => true,
       analyze: () => {
         throw new Error('boom');

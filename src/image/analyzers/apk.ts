@@ -15,6 +15,7 @@ const maxInstalledSize = 64 * 1024 * 1024;
 export const apkAnalyzer: Analyzer = {
   id,
   early: 'packages',
+  files: { paths: [installedPath] },
   wants: (path, info) => path === installedPath && info.size <= maxInstalledSize,
   analyze(input) {
     const file = input.files.get(installedPath);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compileHint } from '../file-hints.js';
 import type { Analyzer, AnalyzerInput, AnalyzerResult, ImageFile } from './types.ts';
 
 export const fixtureRoot = fileURLToPath(new URL('fixtures/', import.meta.url));
@@ -120,6 +121,10 @@ export function runAnalyzerContract({ analyzer, sample }: AnalyzerContractOption
         analyzer.wants(f.path, { size: f.content.length, mode: f.mode }),
       );
       assert.ok(wanted.length > 0, 'the sample has no file the analyzer wants');
+      // Its hint covers what it wants, or the layer reader would never keep those files.
+      const hinted = compileHint(analyzer.files);
+      for (const file of wanted)
+        assert.ok(hinted(file.path, file.mode), `hint misses ${file.path}`);
       const result = await analyzer.analyze(input);
       assert.ok(
         result.components.length > 0 || result.os !== undefined,

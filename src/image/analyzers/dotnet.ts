@@ -14,6 +14,7 @@ const isDepsFile = (path: string): boolean => path.endsWith('.deps.json');
 export const dotnetAnalyzer: Analyzer = {
   id,
   early: 'packages',
+  files: { suffixes: ['.deps.json'] },
   wants: (path, info) => isDepsFile(path) && info.size <= maxFileSize,
   analyze(input) {
     const components: Component[] = [];

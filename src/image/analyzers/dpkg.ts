@@ -192,6 +192,7 @@ function isStatusFile(path: string): boolean {
 export const dpkgAnalyzer: Analyzer = {
   id,
   early: 'packages',
+  files: { paths: [statusPath], prefixes: [statusDir, infoDir] },
   wants: (path, info) =>
     (isStatusFile(path) && info.size <= maxStatusSize) ||
     (path.startsWith(infoDir) && path.endsWith('.list') && info.size <= maxStatusSize),

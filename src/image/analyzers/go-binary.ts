@@ -14,6 +14,7 @@ const id = 'go-binary';
 
 export const goBinaryAnalyzer: Analyzer = {
   id,
+  files: { executables: true },
   wants: isExecutableCandidate,
   analyze(input: AnalyzerInput) {
     const components: Component[] = [];

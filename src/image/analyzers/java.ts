@@ -17,6 +17,7 @@ const maxArchiveBudget = 512 * 1024 * 1024;
 const maxDepth = 3;
 const limits: ZipLimits = { maxEntrySize: 64 * 1024 * 1024, maxEntries: 100_000, maxRatio: 200 };
 
+const archiveSuffixes = ['.jar', '.war', '.ear', '.par', '.sar', '.hpi', '.jpi'];
 const isArchive = (path: string): boolean => /\.(jar|war|ear|par|sar|hpi|jpi)$/i.test(path);
 
 /** java.util.Properties lines: key=value or key: value, # and ! comments. */
@@ -148,6 +149,7 @@ function readArchive(
 
 export const javaAnalyzer: Analyzer = {
   id,
+  files: { suffixes: archiveSuffixes },
   wants: (path, info) => isArchive(path) && info.size <= maxArchiveSize,
   analyze(input) {
     const components: Component[] = [];

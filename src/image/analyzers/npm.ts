@@ -54,6 +54,7 @@ function lockfilePackages(value: unknown): { name: string; version: string }[] {
 export const npmAnalyzer: Analyzer = {
   id,
   early: 'packages',
+  files: { suffixes: ['/package-lock.json', '/package.json'] },
   wants: (path, info) =>
     (isLockfile(path) || isInstalledManifest(path)) && info.size <= maxFileSize,
   analyze(input) {

@@ -184,6 +184,7 @@ export function distroQualifier(os: OsRelease | undefined): string | undefined {
 export const osReleaseAnalyzer: Analyzer = {
   id: 'os-release',
   early: 'context',
+  files: { paths: [...releasePaths] },
   wants: (path, info) => releasePaths.has(path) && info.size <= maxReleaseFileSize,
   analyze(input: AnalyzerInput): AnalyzerResult {
     const os = detectOsRelease(input.files);

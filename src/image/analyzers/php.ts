@@ -13,6 +13,7 @@ const isLockfile = (path: string): boolean => path.endsWith('/composer.lock');
 export const phpAnalyzer: Analyzer = {
   id,
   early: 'packages',
+  files: { suffixes: ['/composer.lock'] },
   wants: (path, info) => isLockfile(path) && info.size <= maxFileSize,
   analyze(input) {
     const components: Component[] = [];

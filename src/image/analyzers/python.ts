@@ -30,6 +30,7 @@ export function parseMetadataHeaders(text: string): Map<string, string> {
 export const pythonAnalyzer: Analyzer = {
   id,
   early: 'packages',
+  files: { suffixes: ['.dist-info/METADATA', '.egg-info', '.egg-info/PKG-INFO'] },
   wants: (path, info) => isMetadata(path) && info.size <= maxFileSize,
   analyze(input) {
     const components: Component[] = [];

@@ -3,7 +3,15 @@
 // that throws anyway becomes a finding, so one bad file never loses the rest of the scan.
 
 import type { Component, ImageFinding, OsRelease } from '../../model/index.ts';
-import type { Analyzer, AnalyzerInput, AnalyzerResult, FileInfo, ImageFile } from './types.ts';
+import { compileHint, mergeHints } from '../file-hints.js';
+import type {
+  Analyzer,
+  AnalyzerInput,
+  AnalyzerResult,
+  FileHint,
+  FileInfo,
+  ImageFile,
+} from './types.ts';
 
 export function registerAnalyzers(list: readonly Analyzer[]): readonly Analyzer[] {
   const seen = new Set<string>();
@@ -14,9 +22,27 @@ export function registerAnalyzers(list: readonly Analyzer[]): readonly Analyzer[
   return list;
 }
 
-/** Whether any analyser wants the file; the layer reader keeps only those. */
+const hintMatchers = new WeakMap<Analyzer, (path: string, mode: number) => boolean>();
+
+function hintMatcher(analyzer: Analyzer): (path: string, mode: number) => boolean {
+  let matcher = hintMatchers.get(analyzer);
+  if (matcher === undefined) {
+    matcher = compileHint(analyzer.files);
+    hintMatchers.set(analyzer, matcher);
+  }
+  return matcher;
+}
+
+/** Whether any analyser wants the file, within its hint; the layer reader keeps only those. */
 export function wantsFile(path: string, info: FileInfo, list: readonly Analyzer[]): boolean {
-  return list.some((analyzer) => analyzer.wants(path, info));
+  return list.some(
+    (analyzer) => hintMatcher(analyzer)(path, info.mode) && analyzer.wants(path, info),
+  );
+}
+
+/** Every file any of these analysers could want: what the layer reader may not skip. */
+export function filesOf(list: readonly Analyzer[]): FileHint {
+  return mergeHints(list.map((analyzer) => analyzer.files));
 }
 
 export async function analyzeImage(

@@ -159,6 +159,9 @@ function listPackages(
 
 export const rpmAnalyzer: Analyzer = {
   id,
+  files: {
+    paths: dbDirs.flatMap((dir) => ['rpmdb.sqlite', 'Packages', 'Packages.db'].map((n) => dir + n)),
+  },
   wants: (path, info) => dbKind(path) !== undefined && info.size <= maxDbSize,
   async analyze(input) {
     const os = detectOsRelease(input.files);

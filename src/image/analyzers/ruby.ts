@@ -22,6 +22,7 @@ function assignment(text: string, field: string): string | undefined {
 export const rubyAnalyzer: Analyzer = {
   id,
   early: 'packages',
+  files: { suffixes: ['.gemspec'] },
   wants: (path, info) => isGemspec(path) && info.size <= maxFileSize,
   analyze(input) {
     const components: Component[] = [];

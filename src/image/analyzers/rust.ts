@@ -75,6 +75,7 @@ function analyzeExecutable(
 
 export const rustAnalyzer: Analyzer = {
   id,
+  files: { suffixes: ['/Cargo.lock'], executables: true },
   wants: (path, info) =>
     (isLockfile(path) && info.size <= maxFileSize) || isExecutableCandidate(path, info),
   analyze(input: AnalyzerInput) {

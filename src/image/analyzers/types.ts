@@ -4,6 +4,9 @@
 // findings. Analysers do no I/O of their own and never throw on bad input.
 
 import type { Component, ImageFinding, OsRelease } from '../../model/index.ts';
+import type { FileHint } from '../file-hints.js';
+
+export type { FileHint };
 
 /** One regular file of the flattened image file system. */
 export interface ImageFile {
@@ -34,7 +37,13 @@ export interface AnalyzerResult {
 export interface Analyzer {
   /** Stable kebab-case id, also the `analyzer` of its findings. */
   readonly id: string;
-  /** Whether the layer reader should keep this file (called for every regular file). */
+  /**
+   * The files this analyser could want, whatever their size, as data (file-hints.js): no
+   * file outside it is kept, and the threads that decompress layers skip the contents of
+   * files outside every analyser's hint. `wants` decides within it.
+   */
+  readonly files: FileHint;
+  /** Whether the layer reader should keep this file (called for regular files the hint matches). */
   wants(path: string, info: FileInfo): boolean;
   /**
    * Whether the scanner may run this analyser on single files while layers are still being
