@@ -3,7 +3,9 @@
 // 100 MB layer then run beside the main thread, which keeps parsing tar headers, analysing files
 // and querying the vulnerability database meanwhile. The main thread still judges everything:
 // the digest and size the worker reports, and zlib's errors, become the same errors the
-// in-thread reader gives.
+// in-thread reader gives. Told which files could be kept (a file hint), the worker also leaves
+// the other files' contents out of the tar it passes on (tar-elide.js): the main thread then
+// parses headers only, and counts the caps in the tar's own bytes, which each chunk states.
 
 import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
