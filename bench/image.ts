@@ -301,6 +301,8 @@ export async function runImageBench(): Promise<string> {
           `${cold.components.filter((c) => c.type === 'npm').length} npm), built in ${buildSeconds.toFixed(1)} s`,
         `database: ${imported} records imported in ${importSeconds.toFixed(1)} s ` +
           `(generated in ${generateSeconds.toFixed(1)} s); PGlite opens in ${openSeconds.toFixed(2)} s`,
+        // bin/palisade runs node with this young generation; so does npm run bench.
+        `node: ${process.execArgv.find((arg) => arg.startsWith('--max-semi-space-size')) ?? 'default semi-space size (bin/palisade uses --max-semi-space-size=64)'}`,
         `rounds (s): read+gunzip ${list(floorRuns)}; cold scan ${list(coldRuns)}; ` +
           `cold scan without a database ${list(layerRuns)}`,
         `read+gunzip ${readSeconds.toFixed(2)} s; cold scan ${coldSeconds.toFixed(2)} s ` +
