@@ -1,4 +1,4 @@
-import { after, before, describe, it, mock } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -122,22 +122,18 @@ describe('kube-config', () => {
         },
       }),
     );
-    mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
-    try {
-      const access = kubeAccessFromFiles([file]);
-      const agent = (await access.requestOptions()).agent as HttpsAgent;
-      assert.equal(String(agent.options.ca), pem);
-      assert.equal(String(agent.options.cert), 'CERT');
-      assert.equal((agent.options.key as Buffer).toString(), 'KEY');
-      assert.equal((await headersOf(access))['authorization'], 'Bearer first');
-      await writeFile(join(folder, 'token'), 'second\n');
-      mock.timers.tick(30_000);
-      assert.equal((await headersOf(access))['authorization'], 'Bearer first');
-      mock.timers.tick(31_000);
-      assert.equal((await headersOf(access))['authorization'], 'Bearer second');
-    } finally {
-      mock.timers.reset();
-    }
+    let now = 1_000_000;
+    const access = kubeAccessFromFiles([file], undefined, { now: () => now });
+    const agent = (await access.requestOptions()).agent as HttpsAgent;
+    assert.equal(String(agent.options.ca), pem);
+    assert.equal(String(agent.options.cert), 'CERT');
+    assert.equal((agent.options.key as Buffer).toString(), 'KEY');
+    assert.equal((await headersOf(access))['authorization'], 'Bearer first');
+    await writeFile(join(folder, 'token'), 'second\n');
+    now += 30_000;
+    assert.equal((await headersOf(access))['authorization'], 'Bearer first');
+    now += 31_000;
+    assert.equal((await headersOf(access))['authorization'], 'Bearer second');
   });
 
   it('merges several kubeconfig files as kubectl does: the first to set a name wins', async () => {

@@ -128,6 +128,12 @@ interface Credentials {
   readonly impersonate?: string;
 }
 
+/** Options of the kubeAccess… constructors. */
+export interface KubeAccessOptions {
+  /** The clock that token files are re-read by, in ms (tests pin it); default Date.now. */
+  readonly now?: () => number;
+}
+
 /** Credentials and TLS the Sensor applies itself: one agent for the client's life. */
 class DirectAccess implements KubeAccess {
   private readonly agent: HttpAgent;
@@ -143,6 +149,7 @@ class DirectAccess implements KubeAccess {
       servername?: string;
     },
     private readonly credentials: Credentials,
+    private readonly now: () => number = Date.now,
   ) {
     this.agent = server.startsWith('https:') ? new HttpsAgent(tls) : new HttpAgent();
   }
@@ -163,7 +170,7 @@ class DirectAccess implements KubeAccess {
   private currentToken(): string | undefined {
     const { token, tokenFile } = this.credentials;
     if (token !== undefined || tokenFile === undefined) return token;
-    const now = Date.now();
+    const now = this.now();
     if (this.token === undefined || now - this.token.readAt > tokenFileMaxAgeMs)
       this.token = {
         value: readFile(tokenFile, 'token file').toString('utf8').trim(),
@@ -211,7 +218,12 @@ class ClientNodeAccess implements KubeAccess {
 }
 
 /** The access a merged kubeconfig describes for a context (its current one by default). */
-function accessOf(document: KubeconfigDocument, where: string, context?: string): KubeAccess {
+function accessOf(
+  document: KubeconfigDocument,
+  where: string,
+  context: string | undefined,
+  options: KubeAccessOptions,
+): KubeAccess {
   const contextName = context ?? document.currentContext;
   const selected = contextName === undefined ? undefined : document.contexts.get(contextName);
   const cluster = document.clusters.get(text(selected?.['cluster']) ?? '');
@@ -255,6 +267,7 @@ function accessOf(document: KubeconfigDocument, where: string, context?: string)
         : { basic: `${username}:${typeof user['password'] === 'string' ? user['password'] : ''}` }),
       ...(impersonate === undefined ? {} : { impersonate }),
     },
+    options.now,
   );
 }
 
@@ -263,22 +276,33 @@ function emptyDocument(): KubeconfigDocument {
 }
 
 /** From kubeconfig text (YAML or JSON); relative paths in it are taken from the working folder. */
-export function kubeAccessFromText(source: string, context?: string): KubeAccess {
+export function kubeAccessFromText(
+  source: string,
+  context?: string,
+  options: KubeAccessOptions = {},
+): KubeAccess {
   const document = emptyDocument();
   mergeKubeconfig(document, source, '(text)', undefined);
-  return accessOf(document, '(text)', context);
+  return accessOf(document, '(text)', context, options);
 }
 
 /** From kubeconfig files, merged in order (the first to set a name wins). */
-export function kubeAccessFromFiles(files: readonly string[], context?: string): KubeAccess {
+export function kubeAccessFromFiles(
+  files: readonly string[],
+  context?: string,
+  options: KubeAccessOptions = {},
+): KubeAccess {
   const document = emptyDocument();
   for (const file of files)
     mergeKubeconfig(document, readFile(file, 'kubeconfig').toString('utf8'), file, dirname(file));
-  return accessOf(document, files.join(delimiter), context);
+  return accessOf(document, files.join(delimiter), context, options);
 }
 
 /** The Pod's service account, as client-go's rest.InClusterConfig reads it. */
-export function kubeAccessInCluster(folder = serviceAccountDir): KubeAccess {
+export function kubeAccessInCluster(
+  folder = serviceAccountDir,
+  options: KubeAccessOptions = {},
+): KubeAccess {
   const host = process.env['KUBERNETES_SERVICE_HOST'];
   const port = process.env['KUBERNETES_SERVICE_PORT'];
   if (!host || !port)
@@ -291,6 +315,7 @@ export function kubeAccessInCluster(folder = serviceAccountDir): KubeAccess {
     server,
     { rejectUnauthorized: true, ca: readFile(join(folder, 'ca.crt'), 'service account CA') },
     { tokenFile: join(folder, 'token') },
+    options.now,
   );
 }
 
