@@ -194,7 +194,7 @@ async function run(message) {
     };
     if (gzip) {
       const gunzip = createGunzip({ chunkSize: message.chunkSize });
-      /** The tar went over maxTarBytes: reported once the pipeline is down. */
+      /** The tar went over maxTarBytes: the pipeline fails, and this is what is reported. */
       let tooLong = false;
       /** @type {Error | undefined} */
       let gzipError;
@@ -211,7 +211,7 @@ async function run(message) {
               tarBytes += chunk.length;
               if (message.maxTarBytes !== undefined && tarBytes > message.maxTarBytes) {
                 tooLong = true;
-                return;
+                throw new Error('tar too long');
               }
               if (elider === undefined) await send(job, chunk);
               else await send(job, joined(elider.write(chunk)), chunk.length);
@@ -236,10 +236,6 @@ async function run(message) {
           message: gzipError.message,
           ...(hash === undefined ? {} : { digest: `${message.hash}:${hash.digest('hex')}`, bytes }),
         });
-        return;
-      }
-      if (tooLong) {
-        port.postMessage({ type: 'failed', id: job.id, stage: 'limit', message: 'tar too long' });
         return;
       }
     } else {
