@@ -8,6 +8,7 @@ import pg from 'pg';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { PalisadeError } from '../model/index.ts';
 import { applyMigrations } from './migrate.ts';
+import type { Migration } from './migrate.ts';
 import { isReadOnly, WriteClock, writeChannel } from './write-clock.ts';
 
 /** Something that runs SQL: the database itself, or an open transaction. */
@@ -32,9 +33,16 @@ export interface Database extends Queryable {
  * directory is locked to one process (data-dir-lock.ts); `lockWaitMs` is how long to wait for
  * another process to let go (default 0: fail at once, naming it).
  */
-export type OpenDatabaseOptions =
+export type OpenDatabaseOptions = (
   | { readonly dataDir?: string; readonly url?: undefined; readonly lockWaitMs?: number }
-  | { readonly url: string; readonly poolSize?: number };
+  | { readonly url: string; readonly poolSize?: number }
+) & {
+  /**
+   * The migrations to bring the schema to (default: every one in ./migrations). A test of a
+   * migration opens a database at the version before it.
+   */
+  readonly migrations?: readonly Migration[];
+};
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
   const db =
@@ -42,7 +50,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
       ? await openPglite(options.dataDir, options.lockWaitMs ?? 0)
       : openPostgres(options.url, options);
   try {
-    await applyMigrations(db);
+    await applyMigrations(db, options.migrations);
   } catch (error) {
     await db.close();
     throw error;

@@ -2,15 +2,25 @@
 // vuln/'s importOsv and openVulnDb, on PGlite and on a PostgreSQL 15 server.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PalisadeError } from '../model/index.ts';
 import { buildZip } from '../image/analyzers/zip-builder.ts';
 import {
+  advisoryKeys,
   advisoryKeyString,
   compactOsvRecord,
+  decodeIndexedRow,
   fetchAndMatchPackages,
   importOsv,
   openVulnDb,
@@ -19,6 +29,11 @@ import {
 import type { OsvRecordStore, VulnDb } from '../vuln/index.ts';
 import { databaseBackends, truncateAll } from '../../test/kit/backends.ts';
 import type { TestBackend } from '../../test/kit/backends.ts';
+import { startTestPostgres } from '../../test/kit/postgres.ts';
+import { openDatabase } from './database.ts';
+import type { Database } from './database.ts';
+import { applyMigrations, readMigrations } from './migrate.ts';
+import type { Migration } from './migrate.ts';
 import { osvRecordStore } from './osv-records.ts';
 
 const sharedVulnDir = fileURLToPath(new URL('../../../shared/vuln/', import.meta.url));
@@ -305,7 +320,10 @@ for (const backend of databaseBackends) {
       ];
       const idsOf = async () => {
         const found = await store.readAdvisories(keys);
-        return keys.map((key) => (found.get(advisoryKeyString(key)) ?? []).map((a) => a.id));
+        return keys.map((key) => {
+          const row = found.get(advisoryKeyString(key));
+          return row === undefined ? [] : decodeIndexedRow(row, key, 'npm').map((a) => a.id);
+        });
       };
       // Written but never finished (an import that stopped): the read rebuilds what is dirty.
       await store.writeAdvisories([advisory('2024-01-01T00:00:00Z', ['left', 'right'])], 'now');
@@ -321,6 +339,54 @@ for (const backend of databaseBackends) {
       assert.deepEqual(await idsOf(), [[], []]);
       const rows = await opened.db.query('SELECT * FROM osv_package_advisories');
       assert.deepEqual(rows, []);
+    });
+
+    it("keeps each release's entries on a line of its own, and a scan reads only its release's", async () => {
+      const record = compactOsvRecord(
+        parseOsvRecord(
+          {
+            id: 'DEBIAN-CVE-2024-0001',
+            modified: '2024-01-01T00:00:00Z',
+            summary: 'a flaw',
+            affected: ['11', '12', '13'].map((release) => ({
+              package: { ecosystem: `Debian:${release}`, name: 'openssl' },
+              ranges: [
+                { type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: `3.${release}-1` }] },
+              ],
+            })),
+          },
+          'release test',
+        ),
+      );
+      await store.writeAdvisories([record], fixed.toISOString());
+      await store.recountEcosystems(['Debian'], fixed.toISOString(), false);
+      const [row] = await opened.db.query<{ entries: string; details: string }>(
+        "SELECT entries, details FROM osv_package_advisories WHERE name = 'openssl'",
+      );
+      assert.deepEqual(
+        row?.entries.split('\n').map((line) => line.split('\t').slice(0, 2)),
+        [
+          ['Debian:11', 'openssl'],
+          ['Debian:12', 'openssl'],
+          ['Debian:13', 'openssl'],
+        ],
+      );
+      const db = await loaded(store, [{ ecosystem: 'Debian:12', name: 'openssl' }]);
+      try {
+        const [candidate] = db.lookup('Debian:12', 'openssl');
+        assert.deepEqual(
+          candidate?.affected.map((a) => a.ranges[0]?.events[1]),
+          [{ fixed: '3.12-1' }],
+        );
+        assert.equal(candidate?.details().summary, 'a flaw');
+        // Another release of the same loaded package is decoded apart.
+        assert.deepEqual(
+          db.lookup('Debian:11', 'openssl')[0]?.affected.map((a) => a.ranges[0]?.events[1]),
+          [{ fixed: '3.11-1' }],
+        );
+      } finally {
+        await db.close();
+      }
     });
 
     it('keeps what vulndb update downloaded per ecosystem', async () => {
@@ -363,5 +429,152 @@ for (const backend of databaseBackends) {
         );
       }),
     );
+  });
+}
+
+// Migration 0008 turns a database of the earlier index (whole advisories as JSON) into the
+// index of lines; records stored before it must match exactly as they did, and as the same
+// records imported afresh do.
+const beforeLines = (await readMigrations()).filter((m) => m.version < 8);
+const migrationEngines: readonly {
+  readonly name: string;
+  open(migrations: readonly Migration[]): Promise<{ db: Database; close(): Promise<void> }>;
+}[] = [
+  {
+    name: 'PGlite',
+    async open(migrations) {
+      const db = await openDatabase({ migrations });
+      return { db, close: () => db.close() };
+    },
+  },
+  {
+    name: 'PostgreSQL 15',
+    async open(migrations) {
+      const server = await startTestPostgres();
+      const db = await openDatabase({ url: server.url, poolSize: 2, migrations }).catch(
+        async (error: unknown) => {
+          await server.stop();
+          throw error;
+        },
+      );
+      return {
+        db,
+        close: async () => {
+          try {
+            await db.close();
+          } finally {
+            await server.stop();
+          }
+        },
+      };
+    },
+  },
+];
+
+for (const engine of migrationEngines) {
+  describe(`migration 0008 on ${engine.name}`, { skip: absent }, () => {
+    it('keeps matching what records stored before it matched, until they are imported again', async () => {
+      const advisories = readdirSync(join(recordsDir, 'osv-scanner-offline-dbs'), {
+        recursive: true,
+        encoding: 'utf8',
+      })
+        .filter((file) => file.endsWith('.json'))
+        .sort()
+        .map((file) => {
+          const path = join(recordsDir, 'osv-scanner-offline-dbs', file);
+          return parseOsvRecord(JSON.parse(readFileSync(path, 'utf8')), path);
+        })
+        .filter((record) => record.withdrawn === undefined)
+        .map(compactOsvRecord)
+        .filter((advisory) => advisory.affected.length > 0)
+        // writeAdvisories takes each id once; the folders repeat some records.
+        .filter((advisory, i, all) => all.findIndex((a) => a.id === advisory.id) === i);
+      const queries = advisories.flatMap((a) =>
+        a.affected.map((entry) => ({ ecosystem: entry.ecosystem, name: entry.name })),
+      );
+      const components = queries.map((query, i) => ({
+        type: 'npm' as const,
+        name: query.name,
+        version: '0.0.1',
+        ecosystem: query.ecosystem,
+        purl: `pkg:generic/${i}`,
+        file: '/x',
+        layer: 'sha256:a',
+      }));
+      const findings = async (store: OsvRecordStore) => {
+        const vulnDb = await openVulnDb(store);
+        try {
+          return (await fetchAndMatchPackages(vulnDb, components)).map((v) => [
+            v.component.purl,
+            v.id,
+            v.fixedVersions,
+            v.severity,
+            v.summary,
+          ]);
+        } finally {
+          await vulnDb.close();
+        }
+      };
+
+      // Afresh, with every migration.
+      const fresh = await engine.open(await readMigrations());
+      let expected: unknown[];
+      try {
+        const store = osvRecordStore(fresh.db, 'fresh');
+        await store.writeAdvisories(advisories, fixed.toISOString());
+        await store.recountEcosystems(['Debian'], fixed.toISOString(), true);
+        expected = await findings(store);
+      } finally {
+        await fresh.close();
+      }
+      assert.ok(expected.length >= 10, `${expected.length} findings`);
+
+      // Stored as the code before migration 0008 stored them, then migrated.
+      const old = await engine.open(beforeLines);
+      try {
+        await old.db.query(
+          `INSERT INTO osv_records (id, modified, imported_at, advisory)
+           SELECT r.id, r.modified, now(), r.advisory
+           FROM json_to_recordset($1::json) AS r(id text, modified timestamptz, advisory json)`,
+          [
+            JSON.stringify(
+              advisories.map((a) => ({ id: a.id, modified: a.modified, advisory: a })),
+            ),
+          ],
+        );
+        await old.db.query(
+          `INSERT INTO osv_packages (ecosystem, name, record_id)
+           SELECT DISTINCT p.ecosystem, p.name, p.record_id
+           FROM json_to_recordset($1::json) AS p(ecosystem text, name text, record_id text)`,
+          [
+            JSON.stringify(
+              advisories.flatMap((a) =>
+                advisoryKeys(a).map((key) => ({ ...key, record_id: a.id })),
+              ),
+            ),
+          ],
+        );
+        await old.db.query(
+          `INSERT INTO osv_ecosystems (ecosystem, records, imported_at) VALUES ('Debian', 1, now())`,
+        );
+        assert.deepEqual(await applyMigrations(old.db), [8]);
+        const store = osvRecordStore(old.db, 'migrated');
+        const [legacy] = await old.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM osv_packages WHERE exact_ecosystem = ''",
+        );
+        assert.ok((legacy?.n ?? 0) > 0);
+        assert.deepEqual(await findings(store), expected);
+        // Imported again, they are written as lines of their own.
+        await store.writeAdvisories(advisories, fixed.toISOString());
+        await store.recountEcosystems([], fixed.toISOString(), true);
+        const [left] = await old.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM osv_package_advisories WHERE entries LIKE E'\\t%'",
+        );
+        assert.equal(left?.n, 0);
+        assert.deepEqual(await findings(store), expected);
+      } finally {
+        await old.close();
+      }
+    });
   });
 }

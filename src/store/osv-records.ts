@@ -1,14 +1,16 @@
-// The OSV vulnerability database in PostgreSQL (migration 0005): vuln/'s OsvRecordStore over
-// the tables osv_records, osv_packages, osv_ecosystems and osv_sources. Central uses it on its
-// own database; the CLI on an embedded PGlite database in its cache directory. Writes are bulk
-// (one json_to_recordset statement per batch, as batch.ts describes; json rather than jsonb so
-// advisories keep their text) and mark the package keys they touch; refreshOsvIndex rebuilds
-// those keys' rows of the per-package index (migration 0007), which reads use: every package
-// of a scan in one query, one row per package. Matching itself is vuln/'s.
+// The OSV vulnerability database in PostgreSQL (migrations 0005, 0007, 0008): vuln/'s
+// OsvRecordStore over the tables osv_records, osv_packages, osv_ecosystems and osv_sources.
+// Central uses it on its own database; the CLI on an embedded PGlite database in its cache
+// directory. Writes are bulk (one json_to_recordset statement per batch, as batch.ts
+// describes): each record's details line and each (package key, record) pair's entries lines,
+// in vuln/advisory-index.ts's format, and they mark the package keys they touch;
+// refreshOsvIndex rebuilds those keys' rows of the per-package index, which reads use: every
+// package of a scan in one query, one row per package. Matching itself is vuln/'s.
 
-import { advisoryKeyString, advisoryKeys } from '../vuln/index.ts';
+import { advisoryKeyString, indexAdvisory } from '../vuln/index.ts';
 import type {
   AdvisoryKey,
+  IndexedRow,
   OsvRecordStore,
   SourceState,
   StoredAdvisory,
@@ -21,6 +23,9 @@ interface PackageRow {
   readonly ecosystem: string;
   readonly name: string;
   readonly record_id: string;
+  readonly exact_ecosystem: string;
+  readonly exact_name: string;
+  readonly candidate: string;
 }
 
 interface SourceRow {
@@ -39,30 +44,40 @@ export async function upsertOsvRecords(
   importedAt: string,
 ): Promise<string[]> {
   if (advisories.length === 0) return [];
+  const indexed = advisories.map((a) => ({ advisory: a, index: indexAdvisory(a) }));
   return db.transaction(async (tx) => {
     const written = await tx.query<{ id: string }>(
-      `INSERT INTO osv_records (id, modified, imported_at, advisory)
-       SELECT r.id, r.modified, $2::timestamptz, r.advisory
-       FROM json_to_recordset($1::json) AS r(id text, modified timestamptz, advisory json)
+      `INSERT INTO osv_records (id, modified, imported_at, details)
+       SELECT r.id, r.modified, $2::timestamptz, r.details
+       FROM json_to_recordset($1::json) AS r(id text, modified timestamptz, details text)
        ON CONFLICT (id) DO UPDATE
          SET modified = excluded.modified, imported_at = excluded.imported_at,
-             advisory = excluded.advisory
+             details = excluded.details
          WHERE osv_records.modified <= excluded.modified
        RETURNING id`,
       [
-        JSON.stringify(advisories.map((a) => ({ id: a.id, modified: a.modified, advisory: a }))),
+        JSON.stringify(
+          indexed.map(({ advisory, index }) => ({
+            id: advisory.id,
+            modified: advisory.modified,
+            details: index.details,
+          })),
+        ),
         importedAt,
       ],
     );
     const ids = new Set(written.map((row) => row.id));
     if (ids.size === 0) return [];
-    const packages: PackageRow[] = advisories
-      .filter((a) => ids.has(a.id))
-      .flatMap((a) =>
-        advisoryKeys(a).map((key) => ({
-          ecosystem: key.ecosystem,
-          name: key.name,
-          record_id: a.id,
+    const packages: PackageRow[] = indexed
+      .filter(({ advisory }) => ids.has(advisory.id))
+      .flatMap(({ advisory, index }) =>
+        index.packages.map((p) => ({
+          ecosystem: p.ecosystem,
+          name: p.name,
+          record_id: advisory.id,
+          exact_ecosystem: p.exactEcosystem,
+          exact_name: p.exactName,
+          candidate: p.candidate,
         })),
       );
     // The keys a rewritten record no longer names need rebuilding as much as its new ones.
@@ -76,9 +91,11 @@ export async function upsertOsvRecords(
     );
     await tx.query(
       `WITH added AS (
-         INSERT INTO osv_packages (ecosystem, name, record_id)
-         SELECT p.ecosystem, p.name, p.record_id
-         FROM jsonb_to_recordset($1::jsonb) AS p(ecosystem text, name text, record_id text)
+         INSERT INTO osv_packages
+           (ecosystem, name, record_id, exact_ecosystem, exact_name, candidate)
+         SELECT p.ecosystem, p.name, p.record_id, p.exact_ecosystem, p.exact_name, p.candidate
+         FROM json_to_recordset($1::json) AS p(ecosystem text, name text, record_id text,
+           exact_ecosystem text, exact_name text, candidate text)
          ON CONFLICT DO NOTHING
          RETURNING ecosystem, name)
        INSERT INTO osv_index_dirty (ecosystem, name)
@@ -115,20 +132,37 @@ export async function deleteOsvRecords(db: Database, ids: readonly string[]): Pr
 export async function refreshOsvIndex(db: Database): Promise<void> {
   await db.query(
     `WITH keys AS (DELETE FROM osv_index_dirty RETURNING ecosystem, name),
-     built AS (
-       SELECT k.ecosystem, k.name,
-         '[' || string_agg(r.advisory::text, ',' ORDER BY r.id COLLATE "C") || ']' AS advisories
+     lines AS (
+       SELECT p.ecosystem, p.name, p.exact_ecosystem, p.exact_name,
+         p.exact_ecosystem || E'\\t' || p.exact_name || E'\\t[' ||
+           string_agg(p.candidate, ',' ORDER BY p.record_id COLLATE "C") || ']' AS line
        FROM keys k
        JOIN osv_packages p ON p.ecosystem = k.ecosystem AND p.name = k.name
-       JOIN osv_records r ON r.id = p.record_id
-       GROUP BY k.ecosystem, k.name),
+       GROUP BY p.ecosystem, p.name, p.exact_ecosystem, p.exact_name),
+     entries AS (
+       SELECT ecosystem, name,
+         string_agg(line, E'\\n' ORDER BY exact_ecosystem COLLATE "C", exact_name COLLATE "C")
+           AS entries
+       FROM lines GROUP BY ecosystem, name),
+     details AS (
+       SELECT x.ecosystem, x.name,
+         '[' || string_agg(r.details, ',' ORDER BY r.id COLLATE "C") || ']' AS details
+       FROM (SELECT DISTINCT p.ecosystem, p.name, p.record_id
+             FROM keys k
+             JOIN osv_packages p ON p.ecosystem = k.ecosystem AND p.name = k.name) x
+       JOIN osv_records r ON r.id = x.record_id
+       GROUP BY x.ecosystem, x.name),
+     built AS (
+       SELECT e.ecosystem, e.name, e.entries, d.details
+       FROM entries e JOIN details d ON d.ecosystem = e.ecosystem AND d.name = e.name),
      emptied AS (
        DELETE FROM osv_package_advisories a USING keys k
        WHERE a.ecosystem = k.ecosystem AND a.name = k.name
          AND NOT EXISTS (SELECT 1 FROM built b WHERE b.ecosystem = k.ecosystem AND b.name = k.name))
-     INSERT INTO osv_package_advisories (ecosystem, name, advisories)
-     SELECT ecosystem, name, advisories FROM built ORDER BY ecosystem, name
-     ON CONFLICT (ecosystem, name) DO UPDATE SET advisories = excluded.advisories`,
+     INSERT INTO osv_package_advisories (ecosystem, name, entries, details)
+     SELECT ecosystem, name, entries, details FROM built ORDER BY ecosystem, name
+     ON CONFLICT (ecosystem, name) DO UPDATE
+       SET entries = excluded.entries, details = excluded.details`,
   );
 }
 
@@ -154,35 +188,32 @@ export async function recountOsvEcosystems(
 }
 
 /**
- * The advisories of each key that has any, keyed by advisoryKeyString, in id order, from the
- * per-package index (after rebuilding keys an unfinished import left dirty).
+ * The index row of each key that has advisories, keyed by advisoryKeyString (after rebuilding
+ * keys an unfinished import left dirty). Decoding is vuln/advisory-index.ts's, as a scan needs.
  */
 export async function findOsvAdvisories(
   db: Database,
   keys: readonly AdvisoryKey[],
-): Promise<Map<string, StoredAdvisory[]>> {
-  const out = new Map<string, StoredAdvisory[]>();
+): Promise<Map<string, IndexedRow>> {
+  const out = new Map<string, IndexedRow>();
   if (keys.length === 0) return out;
   const [dirty] = await db.query<{ dirty: boolean }>(
     'SELECT EXISTS (SELECT 1 FROM osv_index_dirty) AS dirty',
   );
   if (dirty?.dirty === true) await refreshOsvIndex(db);
-  const rows = await db.query<{ ecosystem: string; name: string; advisories: string }>(
-    `SELECT a.ecosystem, a.name, a.advisories
+  const rows = await db.query<{
+    ecosystem: string;
+    name: string;
+    entries: string;
+    details: string;
+  }>(
+    `SELECT a.ecosystem, a.name, a.entries, a.details
      FROM unnest($1::text[], $2::text[]) AS k(ecosystem, name)
      JOIN osv_package_advisories a ON a.ecosystem = k.ecosystem AND a.name = k.name`,
     [keys.map((k) => k.ecosystem), keys.map((k) => k.name)],
   );
-  for (const row of rows) {
-    const list = JSON.parse(row.advisories) as StoredAdvisory[];
-    // SQL sorted by byte order; JavaScript's is by UTF-16 code unit, which ids use elsewhere.
-    // They differ only outside ASCII, so most lists are in order already.
-    let sorted = true;
-    for (let k = 1; k < list.length && sorted; k++)
-      sorted = (list[k - 1] as StoredAdvisory).id <= (list[k] as StoredAdvisory).id;
-    if (!sorted) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    out.set(advisoryKeyString(row), list);
-  }
+  for (const row of rows)
+    out.set(advisoryKeyString(row), { entries: row.entries, details: row.details });
   return out;
 }
 

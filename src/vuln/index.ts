@@ -33,9 +33,11 @@ export {
   advisoryQueries,
   fixStateOf,
 } from './match.ts';
-export type { AdvisoryQuery, AdvisorySource, MatchMemo } from './match.ts';
+export type { AdvisoryCandidate, AdvisoryQuery, AdvisorySource, MatchMemo } from './match.ts';
+export { indexAdvisory, decodeIndexedRow } from './advisory-index.ts';
+export type { IndexedAdvisory, IndexedCandidate, IndexedRow } from './advisory-index.ts';
 export { parseOsvRecord, compactOsvRecord, declaredFixState } from './osv.ts';
-export type { DeclaredFixState, OsvRecord, StoredAdvisory } from './osv.ts';
+export type { AdvisoryDetails, DeclaredFixState, OsvRecord, StoredAdvisory } from './osv.ts';
 export { cvss3BaseScore, scoreCvssVector } from './cvss.ts';
 export {
   updateVulnDb,

@@ -5,7 +5,7 @@
 
 import type { Component, FixState } from '../model/index.ts';
 import type { Vulnerability } from '../model/index.ts';
-import type { DeclaredFixState, StoredAdvisory } from './osv.ts';
+import type { AdvisoryDetails, AffectedRanges, DeclaredFixState } from './osv.ts';
 import { evaluateAffected } from './ranges.ts';
 import { comparators, ecosystemBase } from './version/all.ts';
 
@@ -15,10 +15,29 @@ export interface AdvisoryQuery {
   readonly name: string;
 }
 
+/**
+ * An advisory as a source hands it to the matcher: the affected entries that decide whether it
+ * matches, and the rest on demand, so a database need not decode what an advisory that does not
+ * match would show (advisory-index.ts).
+ */
+export interface AdvisoryCandidate {
+  readonly id: string;
+  /**
+   * Its affected entries for the package looked up, in ecosystems that cover the component's
+   * (ecosystemMatches): never empty.
+   */
+  readonly affected: readonly AffectedRanges[];
+  /** Everything else of the advisory; the same object on every call. */
+  details(): AdvisoryDetails;
+}
+
 /** Read access to advisories by ecosystem and package name; implemented by the store. */
 export interface AdvisorySource {
-  /** Advisories with an affected entry for this package in this base ecosystem ("Debian"). */
-  lookup(ecosystem: string, name: string): readonly StoredAdvisory[];
+  /**
+   * The advisories with affected entries for this package (by packageKey) in ecosystems that
+   * cover this one ("Debian" and "Debian:12" entries for "Debian:12", not "Debian:11" ones).
+   */
+  lookup(ecosystem: string, name: string): readonly AdvisoryCandidate[];
   /**
    * Loads what lookup will be asked for these packages, in one round trip, when the source is a
    * database; sources in memory have nothing to load.
@@ -111,16 +130,13 @@ export function matchComponent(source: AdvisorySource, component: Component): Vu
   const comparator = comparators.forEcosystem(base);
   const compare =
     comparator === undefined ? undefined : (a: string, b: string) => comparator.compare(a, b);
-  const key = packageKey(base, name);
   const out: Vulnerability[] = [];
-  for (const advisory of source.lookup(base, name)) {
+  for (const candidate of source.lookup(component.ecosystem, name)) {
     let affected = false;
     const fixed: string[] = [];
     let declared: DeclaredFixState | undefined;
-    let severity = advisory.severity;
-    for (const entry of advisory.affected) {
-      if (packageKey(entry.ecosystem, entry.name) !== key) continue;
-      if (!ecosystemMatches(component.ecosystem, entry.ecosystem)) continue;
+    let severity: AdvisoryDetails['severity'] | undefined;
+    for (const entry of candidate.affected) {
       const verdict = evaluateAffected(version, entry, compare);
       if (!verdict.affected) continue;
       affected = true;
@@ -134,15 +150,16 @@ export function matchComponent(source: AdvisorySource, component: Component): Vu
     // The source says this package is not affected (VEX not_affected, Debian/Ubuntu
     // not-affected): not a vulnerability of the image.
     if (fixState === 'not_affected') continue;
+    const advisory = candidate.details();
     out.push({
-      id: advisory.id,
+      id: candidate.id,
       aliases: advisory.aliases,
       component,
       installedVersion: version,
       fixedVersions,
       fixState,
       fixable: fixedVersions.length > 0,
-      severity,
+      severity: severity ?? advisory.severity,
       ...(advisory.cvss === undefined ? {} : { cvss: advisory.cvss }),
       summary: advisory.summary,
       ...(advisory.published === undefined ? {} : { published: advisory.published }),

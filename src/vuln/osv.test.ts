@@ -92,6 +92,22 @@ describe('OSV records', () => {
     },
   );
 
+  it('refuses ids, ecosystems and package names with a tab or a line break', () => {
+    // The per-package index separates them with tabs and line breaks (advisory-index.ts).
+    const record = (id: string, ecosystem: string, name: string) => ({
+      id,
+      modified: '2025-01-01T00:00:00Z',
+      affected: [{ package: { ecosystem, name }, versions: ['1'] }],
+    });
+    assert.ok(parseOsvRecord(record('GHSA-1', 'npm', 'left-pad'), 'ok.json'));
+    for (const [bad, where] of [
+      [record('GHSA-1\tx', 'npm', 'left-pad'), /id: contains a tab or a line break/],
+      [record('GHSA-1', 'Debian:12\n', 'x'), /affected\.0\.package\.ecosystem: contains a tab/],
+      [record('GHSA-1', 'npm', 'a\rb'), /affected\.0\.package\.name: contains a tab/],
+    ] as const)
+      assert.throws(() => parseOsvRecord(bad, 'bad.json'), where);
+  });
+
   it('takes a per-package Debian urgency over the record CVSS band', () => {
     const advisory = compactOsvRecord(parseOsvRecord(fixture('debian-urgency.json'), 'x'));
     assert.equal(advisory.severity, 'CRITICAL');

@@ -10,6 +10,17 @@ import { deriveSeverity } from './severity.ts';
 
 const dictionary = z.record(z.string(), z.unknown());
 
+/**
+ * A name that is a single line of text: ids, ecosystems and package names. The index
+ * (advisory-index.ts) separates them with tabs and line breaks.
+ */
+const plainName = z
+  .string()
+  .min(1)
+  .refine((value) => !/[\t\n\r]/.test(value), {
+    message: 'contains a tab or a line break',
+  });
+
 const eventSchema = z
   .object({
     introduced: z.string().optional(),
@@ -35,7 +46,7 @@ const severitySchema = z.object({
 
 const affectedSchema = z.object({
   package: z
-    .object({ ecosystem: z.string().min(1), name: z.string().min(1), purl: z.string().optional() })
+    .object({ ecosystem: plainName, name: plainName, purl: z.string().optional() })
     .optional(),
   severity: z.array(severitySchema).nullish(),
   ranges: z.array(rangeSchema).nullish(),
@@ -46,7 +57,7 @@ const affectedSchema = z.object({
 
 export const osvRecordSchema = z.object({
   schema_version: z.string().optional(),
-  id: z.string().min(1),
+  id: plainName,
   // OSV: an RFC 3339 timestamp; the store orders re-imports by it.
   modified: z
     .string()
@@ -100,15 +111,19 @@ export interface StoredRange {
   readonly events: readonly StoredEvent[];
 }
 
-export interface StoredAffected {
-  readonly ecosystem: string;
-  readonly name: string;
+/** What matching reads of an affected entry, whatever package and ecosystem it is for. */
+export interface AffectedRanges {
   readonly ranges: readonly StoredRange[];
   readonly versions: readonly string[];
   /** A per-package severity (Debian urgency, an affected-level CVSS) when the record has one. */
   readonly severity?: VulnerabilitySeverity;
   /** A fix state the source declares for this package (fixStateOf), when it declares one. */
   readonly status?: DeclaredFixState;
+}
+
+export interface StoredAffected extends AffectedRanges {
+  readonly ecosystem: string;
+  readonly name: string;
 }
 
 /** The fix states a source can declare; "fixed" and "affected" come from the ranges. */
@@ -190,6 +205,9 @@ export interface StoredAdvisory {
   readonly references: readonly string[];
   readonly affected: readonly StoredAffected[];
 }
+
+/** An advisory without its affected entries: what is shown of it once it matches. */
+export type AdvisoryDetails = Omit<StoredAdvisory, 'affected'>;
 
 const maxReferences = 8;
 const maxSummary = 300;

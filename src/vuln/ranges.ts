@@ -3,7 +3,7 @@
 // events sorted by version, `introduced` opens, `fixed` (exclusive) and `last_affected`
 // (inclusive) close, `limit` bounds the whole range. GIT ranges are never evaluated here.
 
-import type { StoredAffected, StoredEvent, StoredRange } from './osv.ts';
+import type { AffectedRanges, StoredEvent, StoredRange } from './osv.ts';
 import { compareSemver } from './version/semver.ts';
 
 export type Compare = (a: string, b: string) => number;
@@ -58,7 +58,7 @@ export function inRange(version: string, range: StoredRange, ecosystemCompare: C
 
 export function evaluateAffected(
   version: string,
-  entry: StoredAffected,
+  entry: AffectedRanges,
   compare: Compare | undefined,
 ): RangeVerdict {
   let affected = entry.versions.includes(version);

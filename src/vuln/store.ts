@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { PalisadeError, wrapError } from '../model/index.ts';
 import { openZip, openZipFile, ZipError } from '../image/index.ts';
 import type { ZipArchive } from '../image/index.ts';
-import type { AdvisoryQuery, AdvisorySource } from './match.ts';
+import type { AdvisoryCandidate, AdvisoryQuery, AdvisorySource } from './match.ts';
 import { packageKey } from './match.ts';
+import { candidateOf, decodeIndexedRow } from './advisory-index.ts';
+import type { IndexedRow } from './advisory-index.ts';
 import { compactOsvRecord, parseOsvRecord } from './osv.ts';
 import type { StoredAdvisory } from './osv.ts';
 import { ecosystemBase } from './version/all.ts';
@@ -100,10 +102,8 @@ export interface OsvRecordStore {
     importedAt: string,
     includeKnown: boolean,
   ): Promise<void>;
-  /** The advisories of each key that has any, keyed by `advisoryKeyString`. */
-  readAdvisories(
-    keys: readonly AdvisoryKey[],
-  ): Promise<ReadonlyMap<string, readonly StoredAdvisory[]>>;
+  /** The index row (advisory-index.ts) of each key that has advisories, by `advisoryKeyString`. */
+  readAdvisories(keys: readonly AdvisoryKey[]): Promise<ReadonlyMap<string, IndexedRow>>;
   /** What was imported; undefined when nothing ever was. */
   readStatus(): Promise<Omit<VulnDbStatus, 'dataDir'> | undefined>;
   readSources(): Promise<UpdateSources>;
@@ -309,7 +309,12 @@ export async function openVulnDb(
     );
   }
   const status: VulnDbStatus = { dataDir: store.location, ...stored };
-  const loaded = new Map<string, readonly StoredAdvisory[]>();
+  // Per loaded key: its index row (undefined when it has none) and the candidates decoded from
+  // it per component ecosystem ("Debian:12"), which share parsed details.
+  const loaded = new Map<
+    string,
+    { row: IndexedRow | undefined; byEcosystem: Map<string, readonly AdvisoryCandidate[]> }
+  >();
   let closed = false;
   return {
     async prefetch(packages) {
@@ -321,23 +326,30 @@ export async function openVulnDb(
       }
       if (wanted.size === 0) return;
       const found = await store.readAdvisories([...wanted.values()]);
-      for (const text of wanted.keys()) loaded.set(text, found.get(text) ?? []);
+      for (const text of wanted.keys())
+        loaded.set(text, { row: found.get(text), byEcosystem: new Map() });
     },
     release(packages) {
       for (const query of packages)
         loaded.delete(advisoryKeyString(advisoryKeyOf(query.ecosystem, query.name)));
     },
     lookup(ecosystem, name) {
-      const text = advisoryKeyString(advisoryKeyOf(ecosystem, name));
-      const advisories = loaded.get(text);
+      const key = advisoryKeyOf(ecosystem, name);
+      const entry = loaded.get(advisoryKeyString(key));
       // A silent miss would hide vulnerabilities: asking for an unloaded package is a bug.
-      if (advisories === undefined)
+      if (entry === undefined)
         throw new PalisadeError(
           'vulndb-not-loaded',
           `${ecosystem} package ${name} was not prefetched from the vulnerability database`,
           { status: 500 },
         );
-      return advisories;
+      if (entry.row === undefined) return [];
+      let candidates = entry.byEcosystem.get(ecosystem);
+      if (candidates === undefined) {
+        candidates = decodeIndexedRow(entry.row, key, ecosystem);
+        entry.byEcosystem.set(ecosystem, candidates);
+      }
+      return candidates;
     },
     status: () => status,
     async close() {
@@ -359,6 +371,14 @@ export function memoryAdvisorySource(advisories: readonly StoredAdvisory[]): Adv
     }
   }
   return {
-    lookup: (ecosystem, name) => byKey.get(advisoryKeyString(advisoryKeyOf(ecosystem, name))) ?? [],
+    lookup: (ecosystem, name) => {
+      const key = advisoryKeyOf(ecosystem, name);
+      const out: AdvisoryCandidate[] = [];
+      for (const advisory of byKey.get(advisoryKeyString(key)) ?? []) {
+        const candidate = candidateOf(advisory, key, ecosystem);
+        if (candidate !== undefined) out.push(candidate);
+      }
+      return out;
+    },
   };
 }
