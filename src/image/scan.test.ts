@@ -127,4 +127,25 @@ describe('mergeAliasedVulnerabilities', () => {
     ]);
     assert.equal(merged.length, 2);
   });
+
+  it('merges a finding into the earliest finding that shares any id, even through a bridge', () => {
+    const a = component('a');
+    const merged = mergeAliasedVulnerabilities([
+      v('GHSA-x', ['CVE-1'], a),
+      v('GHSA-y', ['CVE-2'], a),
+      // Names both: joins the first, which now has CVE-2 as well.
+      v('OSV-z', ['CVE-1', 'CVE-2'], a),
+      // Shares CVE-2 with both: the first one wins, as merging in order says.
+      v('GO-q', ['CVE-2'], a),
+      v('GHSA-w', [], a),
+    ]);
+    assert.deepEqual(
+      merged.map((found) => [found.id, found.aliases]),
+      [
+        ['GHSA-x', ['CVE-1', 'CVE-2', 'GO-q', 'OSV-z']],
+        ['GHSA-y', ['CVE-2']],
+        ['GHSA-w', []],
+      ],
+    );
+  });
 });

@@ -107,19 +107,43 @@ export function mergeAliasedVulnerabilities(
   vulnerabilities: readonly Vulnerability[],
 ): Vulnerability[] {
   const out: Vulnerability[] = [];
-  const byComponent = new Map<string, { ids: Set<string>; index: number }[]>();
+  // Per component: each id and alias seen, to the earliest group that has it. A group's full
+  // id set is made only when a second finding joins it.
+  type Group = { index: number; ids?: Set<string> };
+  const byComponent = new Map<string, Map<string, Group>>();
+  let lastComponent: Vulnerability['component'] | undefined;
+  let groups = new Map<string, Group>();
   for (const vulnerability of vulnerabilities) {
-    const key = componentKey(vulnerability.component);
-    const groups = byComponent.get(key) ?? [];
-    byComponent.set(key, groups);
-    const ids = [vulnerability.id, ...vulnerability.aliases];
-    const group = groups.find((candidate) => ids.some((id) => candidate.ids.has(id)));
+    // A component's findings come together: look its groups up once.
+    if (vulnerability.component !== lastComponent) {
+      lastComponent = vulnerability.component;
+      const key = componentKey(vulnerability.component);
+      const known = byComponent.get(key);
+      if (known === undefined) {
+        groups = new Map();
+        byComponent.set(key, groups);
+      } else groups = known;
+    }
+    // The earliest group that shares an id, as when merging in order.
+    let group = groups.get(vulnerability.id);
+    for (const alias of vulnerability.aliases) {
+      const known = groups.get(alias);
+      if (known !== undefined && (group === undefined || known.index < group.index)) group = known;
+    }
     if (group === undefined) {
-      groups.push({ ids: new Set(ids), index: out.length });
+      const created: Group = { index: out.length };
+      groups.set(vulnerability.id, created);
+      for (const alias of vulnerability.aliases) groups.set(alias, created);
       out.push(vulnerability);
       continue;
     }
-    for (const id of ids) group.ids.add(id);
+    const first = out[group.index] as Vulnerability;
+    const ids = (group.ids ??= new Set([first.id, ...first.aliases]));
+    for (const id of [vulnerability.id, ...vulnerability.aliases]) {
+      ids.add(id);
+      const known = groups.get(id);
+      if (known === undefined || known.index > group.index) groups.set(id, group);
+    }
     const kept = out[group.index] as Vulnerability;
     const comparator = comparators.forEcosystem(ecosystemBase(kept.component.ecosystem));
     const fixedVersions = [...new Set([...kept.fixedVersions, ...vulnerability.fixedVersions])];
@@ -129,7 +153,7 @@ export function mergeAliasedVulnerabilities(
     const cvss = kept.cvss ?? vulnerability.cvss;
     out[group.index] = {
       ...kept,
-      aliases: [...group.ids].filter((id) => id !== kept.id).sort(),
+      aliases: [...ids].filter((id) => id !== kept.id).sort(),
       fixedVersions,
       fixable: fixedVersions.length > 0,
       fixState: fixedVersions.length > 0 ? 'fixed' : kept.fixState,
