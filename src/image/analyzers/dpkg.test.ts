@@ -42,6 +42,48 @@ describe('dpkg', () => {
     assert.equal(layers['libc6'], 'sha256:base');
   });
 
+  it('reads one status content seen again, in another file or input, as that file', async () => {
+    // The parse of a status content is kept for the scan's second analysis; what comes of it
+    // must still name the file, layer and OS of each input it is read in.
+    const content = Buffer.from(
+      'Package: a\nStatus: install ok installed\nVersion: 1\n\nPackage: broken\nVersion\n',
+    );
+    const status = { path: '/var/lib/dpkg/status', mode: 0o644, layer: 'sha256:one', content };
+    const input = (files: readonly ImageFile[]) => ({
+      files: new Map(files.map((file) => [file.path, file])),
+    });
+    const first = await dpkgAnalyzer.analyze(input([status]));
+    const again = await dpkgAnalyzer.analyze(
+      input([
+        { ...status, path: '/var/lib/dpkg/status.d/a', layer: 'sha256:two' },
+        {
+          path: '/etc/os-release',
+          mode: 0o644,
+          layer: 'sha256:two',
+          content: Buffer.from('ID=debian\nVERSION_ID="12"\n'),
+        },
+      ]),
+    );
+    const facts = (result: typeof first) => [
+      result.components.map((c) => [c.name, c.file, c.layer, c.ecosystem]),
+      result.findings.map((f) => [f.file, f.layer, f.line]),
+    ];
+    assert.deepEqual(facts(first), [
+      [['a', '/var/lib/dpkg/status', 'sha256:one', 'Debian']],
+      [
+        ['/var/lib/dpkg/status', 'sha256:one', 6],
+        ['/var/lib/dpkg/status', 'sha256:one', 5],
+      ],
+    ]);
+    assert.deepEqual(facts(again), [
+      [['a', '/var/lib/dpkg/status.d/a', 'sha256:two', 'Debian:12']],
+      [
+        ['/var/lib/dpkg/status.d/a', 'sha256:two', 6],
+        ['/var/lib/dpkg/status.d/a', 'sha256:two', 5],
+      ],
+    ]);
+  });
+
   it('reads distroless status.d files and ignores their md5sums', async () => {
     const result = await dpkgAnalyzer.analyze(fixtureInput('distroless'));
     assert.deepEqual(result.findings, []);

@@ -123,6 +123,22 @@ function packageLayer(
   return fallback;
 }
 
+/**
+ * Parsed status files by their content: a scan analyses a dpkg status early, to match its
+ * packages while layers are still read, and again on the finished file system, where it is
+ * usually the same buffer. The result is read-only.
+ */
+const parsedByContent = new WeakMap<Buffer, ControlParseResult>();
+
+function parseStatusFile(content: Buffer): ControlParseResult {
+  let parsed = parsedByContent.get(content);
+  if (parsed === undefined) {
+    parsed = parseControlParagraphs(content.toString('utf8'));
+    parsedByContent.set(content, parsed);
+  }
+  return parsed;
+}
+
 function readDatabase(
   file: ImageFile,
   input: AnalyzerInput,
@@ -132,7 +148,7 @@ function readDatabase(
 ): { components: Component[]; findings: ImageFinding[] } {
   const components: Component[] = [];
   const findings: ImageFinding[] = [];
-  const parsed = parseControlParagraphs(file.content.toString('utf8'));
+  const parsed = parseStatusFile(file.content);
   for (const error of parsed.errors) {
     findings.push(finding(id, 'malformed-database', file, error.message, error.line));
   }
