@@ -29,11 +29,7 @@ import {
 import type { OsvRecordStore, VulnDb } from '../vuln/index.ts';
 import { databaseBackends, truncateAll } from '../../test/kit/backends.ts';
 import type { TestBackend } from '../../test/kit/backends.ts';
-import { startTestPostgres } from '../../test/kit/postgres.ts';
-import { openDatabase } from './database.ts';
-import type { Database } from './database.ts';
 import { applyMigrations, readMigrations } from './migrate.ts';
-import type { Migration } from './migrate.ts';
 import { osvRecordStore } from './osv-records.ts';
 
 const sharedVulnDir = fileURLToPath(new URL('../../../shared/vuln/', import.meta.url));
@@ -436,42 +432,7 @@ for (const backend of databaseBackends) {
 // index of lines; records stored before it must match exactly as they did, and as the same
 // records imported afresh do.
 const beforeLines = (await readMigrations()).filter((m) => m.version < 8);
-const migrationEngines: readonly {
-  readonly name: string;
-  open(migrations: readonly Migration[]): Promise<{ db: Database; close(): Promise<void> }>;
-}[] = [
-  {
-    name: 'PGlite',
-    async open(migrations) {
-      const db = await openDatabase({ migrations });
-      return { db, close: () => db.close() };
-    },
-  },
-  {
-    name: 'PostgreSQL 15',
-    async open(migrations) {
-      const server = await startTestPostgres();
-      const db = await openDatabase({ url: server.url, poolSize: 2, migrations }).catch(
-        async (error: unknown) => {
-          await server.stop();
-          throw error;
-        },
-      );
-      return {
-        db,
-        close: async () => {
-          try {
-            await db.close();
-          } finally {
-            await server.stop();
-          }
-        },
-      };
-    },
-  },
-];
-
-for (const engine of migrationEngines) {
+for (const engine of databaseBackends) {
   describe(`migration 0008 on ${engine.name}`, { skip: absent }, () => {
     it('keeps matching what records stored before it matched, until they are imported again', async () => {
       const advisories = readdirSync(join(recordsDir, 'osv-scanner-offline-dbs'), {
@@ -489,6 +450,24 @@ for (const engine of migrationEngines) {
         .filter((advisory) => advisory.affected.length > 0)
         // writeAdvisories takes each id once; the folders repeat some records.
         .filter((advisory, i, all) => all.findIndex((a) => a.id === advisory.id) === i);
+      // And one record with an entry per release, as Debian's and Alpine's newer feeds have.
+      advisories.push(
+        compactOsvRecord(
+          parseOsvRecord(
+            {
+              id: 'DEBIAN-CVE-2024-9999',
+              modified: '2024-01-01T00:00:00Z',
+              affected: ['11', '12', '13'].map((release) => ({
+                package: { ecosystem: `Debian:${release}`, name: 'openssl' },
+                ranges: [
+                  { type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: `3.${release}` }] },
+                ],
+              })),
+            },
+            'releases',
+          ),
+        ),
+      );
       const queries = advisories.flatMap((a) =>
         a.affected.map((entry) => ({ ecosystem: entry.ecosystem, name: entry.name })),
       );
@@ -517,7 +496,7 @@ for (const engine of migrationEngines) {
       };
 
       // Afresh, with every migration.
-      const fresh = await engine.open(await readMigrations());
+      const fresh = await engine.open();
       let expected: unknown[];
       try {
         const store = osvRecordStore(fresh.db, 'fresh');
@@ -530,7 +509,7 @@ for (const engine of migrationEngines) {
       assert.ok(expected.length >= 10, `${expected.length} findings`);
 
       // Stored as the code before migration 0008 stored them, then migrated.
-      const old = await engine.open(beforeLines);
+      const old = await engine.open({ migrations: beforeLines });
       try {
         await old.db.query(
           `INSERT INTO osv_records (id, modified, imported_at, advisory)

@@ -1,7 +1,7 @@
 // The two database backends every store-backed test runs on: embedded PGlite and a real
 // PostgreSQL 15 server (started per suite by test/kit/postgres.ts).
 import { openDatabase } from '../../src/store/index.ts';
-import type { Database } from '../../src/store/index.ts';
+import type { Database, Migration } from '../../src/store/index.ts';
 import { startTestPostgres } from './postgres.ts';
 
 export interface TestBackend {
@@ -9,38 +9,45 @@ export interface TestBackend {
   close(): Promise<void>;
 }
 
-export const databaseBackends: readonly { readonly name: string; open(): Promise<TestBackend> }[] =
-  [
-    {
-      name: 'PGlite (in memory)',
-      async open() {
-        const db = await openDatabase();
-        return { db, close: () => db.close() };
-      },
+/** `migrations`: open at that schema (a migration's test), instead of the latest. */
+export interface OpenBackendOptions {
+  readonly migrations?: readonly Migration[];
+}
+
+export const databaseBackends: readonly {
+  readonly name: string;
+  open(options?: OpenBackendOptions): Promise<TestBackend>;
+}[] = [
+  {
+    name: 'PGlite (in memory)',
+    async open(options = {}) {
+      const db = await openDatabase(options);
+      return { db, close: () => db.close() };
     },
-    {
-      name: 'PostgreSQL 15',
-      async open() {
-        const server = await startTestPostgres();
-        try {
-          const db = await openDatabase({ url: server.url, poolSize: 4 });
-          return {
-            db,
-            close: async () => {
-              try {
-                await db.close();
-              } finally {
-                await server.stop();
-              }
-            },
-          };
-        } catch (error) {
-          await server.stop();
-          throw error;
-        }
-      },
+  },
+  {
+    name: 'PostgreSQL 15',
+    async open(options = {}) {
+      const server = await startTestPostgres();
+      try {
+        const db = await openDatabase({ url: server.url, poolSize: 4, ...options });
+        return {
+          db,
+          close: async () => {
+            try {
+              await db.close();
+            } finally {
+              await server.stop();
+            }
+          },
+        };
+      } catch (error) {
+        await server.stop();
+        throw error;
+      }
     },
-  ];
+  },
+];
 
 /** Empties every table but the migration record. */
 export async function truncateAll(db: Database): Promise<void> {
