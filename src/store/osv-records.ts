@@ -2,10 +2,10 @@
 // OsvRecordStore over the tables osv_records, osv_packages, osv_ecosystems and osv_sources.
 // Central uses it on its own database; the CLI on an embedded PGlite database in its cache
 // directory. Writes are bulk (one json_to_recordset statement per batch, as batch.ts
-// describes): each record's details line and each (package key, record) pair's entries lines,
-// in vuln/advisory-index.ts's format, and they mark the package keys they touch;
-// refreshOsvIndex rebuilds those keys' rows of the per-package index, which reads use: every
-// package of a scan in one query, one row per package. Matching itself is vuln/'s.
+// describes): each record's details, and its candidate for each exact ecosystem and package
+// name it names (vuln/advisory-index.ts), filed under the package key; they mark the keys they
+// touch, and refreshOsvIndex rebuilds those keys' rows of the per-package index, which reads
+// use: every package of a scan in one query, one row per package. Matching is vuln/'s.
 
 import { advisoryKeyString, indexAdvisory } from '../vuln/index.ts';
 import type {
