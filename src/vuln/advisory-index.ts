@@ -146,6 +146,14 @@ class RowCandidate implements AdvisoryCandidate {
   }
 }
 
+/** Whether a whole affected entry is for the row's package, in an ecosystem covering `ecosystem`. */
+function covers(entry: StoredAffected, key: RowKey, ecosystem: string): boolean {
+  return (
+    packageKey(entry.ecosystem, entry.name) === key.name &&
+    ecosystemMatches(ecosystem, entry.ecosystem)
+  );
+}
+
 /** The row a package is found in: its base ecosystem and key (store.ts advisoryKeyOf). */
 export interface RowKey {
   readonly ecosystem: string;
@@ -165,6 +173,7 @@ export function decodeIndexedRow(
   const details = new RowDetails(row.details, where);
   const out: RowCandidate[] = [];
   let byId: Map<string, RowCandidate> | undefined;
+  let legacySeen = false;
   for (const line of row.entries.split('\n')) {
     const first = line.indexOf('\t');
     const second = first < 0 ? -1 : line.indexOf('\t', first + 1);
@@ -173,6 +182,7 @@ export function decodeIndexedRow(
     // Migration 0008's lines: whole entries, for any ecosystem and name of the record.
     const legacy = lineEcosystem === '';
     if (!legacy && !ecosystemMatches(ecosystem, lineEcosystem)) continue;
+    legacySeen ||= legacy;
     const candidates = parseList(line.slice(second + 1), where) as [
       string,
       ...(AffectedRanges | StoredAffected)[],
@@ -190,17 +200,13 @@ export function decodeIndexedRow(
       }
       for (let at = 1; at < candidate.length; at++) {
         const entry = candidate[at] as StoredAffected;
-        if (
-          legacy &&
-          (packageKey(entry.ecosystem, entry.name) !== key.name ||
-            !ecosystemMatches(ecosystem, entry.ecosystem))
-        )
-          continue;
+        if (legacy && !covers(entry, key, ecosystem)) continue;
         known.affected.push(entry);
       }
     }
   }
-  return out.filter((candidate) => candidate.affected.length > 0);
+  // Only a legacy line can leave a candidate without entries.
+  return legacySeen ? out.filter((candidate) => candidate.affected.length > 0) : out;
 }
 
 /**
@@ -212,11 +218,6 @@ export function candidateOf(
   key: RowKey,
   ecosystem: string,
 ): AdvisoryCandidate | undefined {
-  const affected = advisory.affected.filter(
-    (entry) =>
-      ecosystemBase(entry.ecosystem) === key.ecosystem &&
-      packageKey(entry.ecosystem, entry.name) === key.name &&
-      ecosystemMatches(ecosystem, entry.ecosystem),
-  );
+  const affected = advisory.affected.filter((entry) => covers(entry, key, ecosystem));
   return affected.length === 0 ? undefined : { id: advisory.id, affected, details: () => advisory };
 }
